@@ -1,0 +1,117 @@
+// What the rest of drover may call on the HashiCorp APIs. Implementations (nomad.ts, consul.ts,
+// vault.ts) translate every failure into a DroverError (src/core/errors.ts); no got error escapes.
+import type {
+  AllocListStub, Deployment, EventFrame, JobListStub, NomadJob, NomadServiceRegistration, PlanResponse, RegisterResponse,
+} from '../core/nomad-types.js';
+
+export interface Indexed<T> {
+  value: T;
+  /** X-Nomad-Index / X-Consul-Index of the reply */
+  index: number;
+}
+
+export interface QueryOpts {
+  namespace?: string;
+  /** blocking query: wait until the index moves past this */
+  index?: number;
+  /** blocking query wait, milliseconds */
+  waitMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface NomadApi {
+  listJobs(opts?: QueryOpts & { prefix?: string; meta?: boolean; filter?: string }): Promise<Indexed<JobListStub[]>>;
+  /** A missing job is `value: null`, not an error. */
+  readJob(id: string, opts?: QueryOpts): Promise<Indexed<NomadJob | null>>;
+  registerJob(job: NomadJob, opts?: { namespace?: string; enforceIndex?: boolean; jobModifyIndex?: number }): Promise<RegisterResponse>;
+  stopJob(id: string, opts?: { namespace?: string; purge?: boolean }): Promise<{ EvalID: string; JobModifyIndex: number; Index: number }>;
+  planJob(job: NomadJob, opts?: { namespace?: string; diff?: boolean }): Promise<PlanResponse>;
+  validateJob(job: NomadJob, opts?: { namespace?: string }): Promise<{ ValidationErrors: string[] | null; Error: string; Warnings: string }>;
+  jobAllocations(id: string, opts?: QueryOpts): Promise<Indexed<AllocListStub[]>>;
+  jobDeployment(id: string, opts?: QueryOpts): Promise<Indexed<Deployment | null>>;
+  listServiceRegistrations(name: string, opts?: QueryOpts): Promise<Indexed<NomadServiceRegistration[]>>;
+  /**
+   * The event stream as frames (heartbeats `{}` are filtered out). Reconnects from the last seen
+   * index on a dropped connection until `signal` aborts.
+   */
+  eventStream(opts: { topics: string[]; namespace?: string; index?: number; signal: AbortSignal }): AsyncIterable<EventFrame>;
+  /** Cheap reachability probe (`GET /v1/agent/health` or `/v1/status/leader`). */
+  ping(opts?: { signal?: AbortSignal }): Promise<void>;
+}
+
+export interface ConsulServiceCheck {
+  CheckID?: string;
+  Name?: string;
+  HTTP?: string;
+  TCP?: string;
+  GRPC?: string;
+  TTL?: string;
+  Interval?: string;
+  Timeout?: string;
+  DeregisterCriticalServiceAfter?: string;
+  Status?: string;
+}
+
+export interface ConsulServiceRegistration {
+  ID: string;
+  Name: string;
+  Tags?: string[];
+  Address?: string;
+  Port?: number;
+  Meta?: Record<string, string>;
+  Check?: ConsulServiceCheck;
+  Checks?: ConsulServiceCheck[];
+}
+
+export interface ConsulCatalogEntry {
+  Node: string;
+  Address: string;
+  ServiceID: string;
+  ServiceName: string;
+  ServiceTags: string[] | null;
+  ServiceAddress: string;
+  ServicePort: number;
+  ServiceMeta: Record<string, string> | null;
+  [k: string]: unknown;
+}
+
+export interface ConsulHealthEntry {
+  Node: { Node: string; Address: string; [k: string]: unknown };
+  Service: { ID: string; Service: string; Tags: string[] | null; Address: string; Port: number; Meta: Record<string, string> | null; [k: string]: unknown };
+  Checks: { CheckID: string; Name: string; Status: string; ServiceID: string; [k: string]: unknown }[];
+}
+
+export interface ConsulKVPair {
+  Key: string;
+  Value: string | null; // base64
+  Flags: number;
+  Session?: string;
+  LockIndex: number;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export interface ConsulApi {
+  registerService(svc: ConsulServiceRegistration, opts?: { replaceExistingChecks?: boolean }): Promise<void>;
+  deregisterService(id: string): Promise<void>;
+  agentServices(opts?: { filter?: string }): Promise<Record<string, ConsulServiceRegistration & { Service: string }>>;
+  catalogService(name: string, opts?: QueryOpts): Promise<Indexed<ConsulCatalogEntry[]>>;
+  healthService(name: string, opts?: QueryOpts & { passing?: boolean }): Promise<Indexed<ConsulHealthEntry[]>>;
+  kvGet(key: string, opts?: QueryOpts): Promise<Indexed<ConsulKVPair | null>>;
+  kvPut(key: string, value: string, opts?: { cas?: number; acquire?: string; release?: string }): Promise<boolean>;
+  sessionCreate(opts: { name: string; ttl: string; behavior?: 'release' | 'delete'; lockDelay?: string }): Promise<string>;
+  /** Returns the TTL the server answered with, or throws not-found when the session is gone. */
+  sessionRenew(id: string): Promise<{ ttl: string }>;
+  sessionDestroy(id: string): Promise<void>;
+  ping(opts?: { signal?: AbortSignal }): Promise<void>;
+}
+
+export interface VaultApi {
+  /** true when the KV v2 metadata of `path` (e.g. `secret/data/app` or `secret/app`) exists. Values are never read. */
+  secretExists(path: string): Promise<boolean>;
+}
+
+/** Observes every upstream request, for `drover_upstream_requests_total` and its duration histogram. */
+export interface UpstreamObserver {
+  observe(upstream: string, route: string, code: string, seconds: number): void;
+}

@@ -1,0 +1,259 @@
+// Configuration from the environment: HashiCorp's own variables plus DROVER_*. parseConfig reads
+// everything once, validates it, and either returns a frozen Config or throws ConfigError listing
+// every problem at once (immich's habit). Tokens are kept out of toJSON() so they can never be logged.
+import { parseDurationMs } from './core/duration.js';
+
+export interface ClusterDefaults {
+  /** DROVER_DATACENTERS, comma-separated; default `dc1` */
+  datacenters: string[];
+  /** DROVER_NAMESPACE: Nomad namespace for apps without metadata.namespace; default `default` */
+  namespace: string;
+  /** DROVER_SERVICE_PROVIDER: consul | nomad; default `consul` */
+  serviceProvider: 'consul' | 'nomad';
+  /** DROVER_TRAEFIK_PREFIX: tag prefix of Traefik's provider; default `traefik` */
+  traefikPrefix: string;
+  /** DROVER_HTTP_ENTRYPOINTS: default entrypoints for ingress routers; default `web` */
+  httpEntrypoints: string[];
+  /** DROVER_GRPC_ENTRYPOINT: default entrypoint for gRPC; default `grpc` */
+  grpcEntrypoint: string;
+  /** DROVER_WEAVE_RANGE: the weave IP allocation range; default `10.32.0.0/12` (weave's own default) */
+  weaveRange: string;
+  /** DROVER_DNS_SERVERS: DNS servers for weave apps without spec.weave.dns; default `169.254.1.1` (seed 002/003) */
+  dnsServers: string[];
+  /** DROVER_EXTRA_ENV: `K=V,K2=V2` added to every task's env (e.g. CONSUL_HTTP_ADDR=169.254.1.1:8500) */
+  extraEnv: Record<string, string>;
+  /** DROVER_ALLOWED_DRIVERS: default `docker,pot,exec` */
+  allowedDrivers: string[];
+  /** DROVER_OWNER: the identity written into drover.owner; default `drover` */
+  owner: string;
+}
+
+export interface UpstreamConfig {
+  addr: string;
+  token?: string;
+  caCert?: string;
+  clientCert?: string;
+  clientKey?: string;
+}
+
+export interface Config {
+  cluster: ClusterDefaults;
+  nomad: UpstreamConfig & { region?: string; namespace?: string };
+  consul: UpstreamConfig;
+  /** undefined when VAULT_ADDR is not set: the Vault pre-flight is then off */
+  vault?: UpstreamConfig;
+  git: {
+    url?: string;
+    ref: string;
+    path: string;
+    pollIntervalMs: number;
+    /** DROVER_GIT_CREDENTIALS_FILE: an SSH private key or a file holding an HTTPS token */
+    credentialsFile?: string;
+  };
+  webhookSecret?: string;
+  adminToken?: string;
+  listen: { host: string; port: number };
+  concurrency: number;
+  resyncIntervalMs: number;
+  selfHeal: boolean;
+  prune: boolean;
+  /** DROVER_PRUNE_MAX_SHARE: at most this share (0..1] of managed jobs is stopped in one pass; default 0.3 */
+  pruneMaxShare: number;
+  /** DROVER_LOG_FORMAT: json | pretty; default json (pretty when stdout is a TTY) */
+  logFormat: 'json' | 'pretty';
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** DROVER_REQUEST_TIMEOUT: per upstream call; default 10s */
+  requestTimeoutMs: number;
+  leaderElection: 'none' | 'consul';
+  leaderKey: string;
+  leaderTtlMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = {}): Config {
+  const problems: string[] = [];
+  const str = (name: string, def?: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v === '' ? def : v;
+  };
+  const list = (name: string, def: string): string[] =>
+    (str(name, def) ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const bool = (name: string, def: boolean): boolean => {
+    const v = str(name);
+    if (v === undefined) return def;
+    if (/^(1|true|yes|on)$/i.test(v)) return true;
+    if (/^(0|false|no|off)$/i.test(v)) return false;
+    problems.push(`${name}: "${v}" is not a boolean (true/false)`);
+    return def;
+  };
+  const duration = (name: string, def: string, minMs = 0): number => {
+    const v = str(name, def)!;
+    const ms = parseDurationMs(v);
+    if (ms === undefined) {
+      problems.push(`${name}: "${v}" is not a duration (e.g. 30s, 5m)`);
+      return parseDurationMs(def)!;
+    }
+    if (ms < minMs) problems.push(`${name}: ${v} is shorter than the minimum ${minMs}ms`);
+    return ms;
+  };
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const v = str(name);
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}: "${v}" must be an integer from ${min} to ${max}`);
+      return def;
+    }
+    return n;
+  };
+  const url = (name: string, def?: string): string | undefined => {
+    let v = str(name, def);
+    if (v === undefined) return undefined;
+    if (!/^[a-z]+:\/\//i.test(v)) v = `http://${v}`; // CONSUL_HTTP_ADDR is commonly host:port
+    try {
+      const u = new URL(v);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+      return v.replace(/\/+$/, '');
+    } catch {
+      problems.push(`${name}: "${v}" is not an http(s) address`);
+      return def;
+    }
+  };
+
+  const extraEnv: Record<string, string> = {};
+  for (const pair of list('DROVER_EXTRA_ENV', '')) {
+    const eq = pair.indexOf('=');
+    const k = eq > 0 ? pair.slice(0, eq) : '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
+      problems.push(`DROVER_EXTRA_ENV: "${pair}" is not NAME=value`);
+      continue;
+    }
+    extraEnv[k] = pair.slice(eq + 1);
+  }
+
+  const provider = str('DROVER_SERVICE_PROVIDER', 'consul')!;
+  if (provider !== 'consul' && provider !== 'nomad') problems.push(`DROVER_SERVICE_PROVIDER: "${provider}" must be consul or nomad`);
+
+  const listenRaw = str('DROVER_LISTEN', '0.0.0.0:8080')!;
+  const lm = /^(.*):(\d{1,5})$/.exec(listenRaw);
+  let listen = { host: '0.0.0.0', port: 8080 };
+  if (!lm || Number(lm[2]) > 65535) problems.push(`DROVER_LISTEN: "${listenRaw}" is not host:port`);
+  else listen = { host: lm[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(lm[2]) };
+
+  const logFormat = str('DROVER_LOG_FORMAT', opts.isTty ? 'pretty' : 'json')!;
+  if (logFormat !== 'json' && logFormat !== 'pretty') problems.push(`DROVER_LOG_FORMAT: "${logFormat}" must be json or pretty`);
+  const logLevel = str('DROVER_LOG_LEVEL', 'info')!;
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push(`DROVER_LOG_LEVEL: "${logLevel}" must be debug, info, warn or error`);
+
+  const leaderElection = str('DROVER_LEADER_ELECTION', 'none')!;
+  if (leaderElection !== 'none' && leaderElection !== 'consul') problems.push(`DROVER_LEADER_ELECTION: "${leaderElection}" must be none or consul`);
+
+  const pruneShareRaw = str('DROVER_PRUNE_MAX_SHARE', '0.3')!;
+  const pruneMaxShare = Number(pruneShareRaw);
+  if (!(pruneMaxShare > 0 && pruneMaxShare <= 1)) problems.push(`DROVER_PRUNE_MAX_SHARE: "${pruneShareRaw}" must be a number in (0, 1]`);
+
+  const owner = str('DROVER_OWNER', 'drover')!;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(owner)) problems.push(`DROVER_OWNER: "${owner}" must be 1-63 letters, digits, '.', '_' or '-'`);
+
+  const vaultAddr = url('VAULT_ADDR');
+  const config: Config = {
+    cluster: {
+      datacenters: list('DROVER_DATACENTERS', 'dc1'),
+      namespace: str('DROVER_NAMESPACE', str('NOMAD_NAMESPACE', 'default'))!,
+      serviceProvider: provider === 'nomad' ? 'nomad' : 'consul',
+      traefikPrefix: str('DROVER_TRAEFIK_PREFIX', 'traefik')!,
+      httpEntrypoints: list('DROVER_HTTP_ENTRYPOINTS', 'web'),
+      grpcEntrypoint: str('DROVER_GRPC_ENTRYPOINT', 'grpc')!,
+      weaveRange: str('DROVER_WEAVE_RANGE', '10.32.0.0/12')!,
+      dnsServers: list('DROVER_DNS_SERVERS', '169.254.1.1'),
+      extraEnv,
+      allowedDrivers: list('DROVER_ALLOWED_DRIVERS', 'docker,pot,exec'),
+      owner,
+    },
+    nomad: {
+      addr: url('NOMAD_ADDR', 'http://127.0.0.1:4646')!,
+      token: str('NOMAD_TOKEN'),
+      region: str('NOMAD_REGION'),
+      namespace: str('NOMAD_NAMESPACE'),
+      caCert: str('NOMAD_CACERT'),
+      clientCert: str('NOMAD_CLIENT_CERT'),
+      clientKey: str('NOMAD_CLIENT_KEY'),
+    },
+    consul: {
+      addr: url('CONSUL_HTTP_ADDR', 'http://127.0.0.1:8500')!,
+      token: str('CONSUL_HTTP_TOKEN'),
+      caCert: str('CONSUL_CACERT'),
+      clientCert: str('CONSUL_CLIENT_CERT'),
+      clientKey: str('CONSUL_CLIENT_KEY'),
+    },
+    vault: vaultAddr ? { addr: vaultAddr, token: str('VAULT_TOKEN'), caCert: str('VAULT_CACERT') } : undefined,
+    git: {
+      url: str('DROVER_GIT_URL'),
+      ref: str('DROVER_GIT_REF', 'main')!,
+      path: str('DROVER_GIT_PATH', '.')!,
+      pollIntervalMs: duration('DROVER_GIT_POLL_INTERVAL', '30s', 1000),
+      credentialsFile: str('DROVER_GIT_CREDENTIALS_FILE'),
+    },
+    webhookSecret: str('DROVER_WEBHOOK_SECRET'),
+    adminToken: str('DROVER_ADMIN_TOKEN'),
+    listen,
+    concurrency: int('DROVER_CONCURRENCY', 8, 1, 256),
+    resyncIntervalMs: duration('DROVER_RESYNC_INTERVAL', '60s', 1000),
+    selfHeal: bool('DROVER_SELF_HEAL', true),
+    prune: bool('DROVER_PRUNE', true),
+    pruneMaxShare,
+    logFormat: logFormat === 'pretty' ? 'pretty' : 'json',
+    logLevel: logLevel as Config['logLevel'],
+    requestTimeoutMs: duration('DROVER_REQUEST_TIMEOUT', '10s', 100),
+    leaderElection: leaderElection === 'consul' ? 'consul' : 'none',
+    leaderKey: str('DROVER_LEADER_KEY', 'drover/leader')!,
+    leaderTtlMs: duration('DROVER_LEADER_TTL', '15s', 10_000),
+  };
+
+  for (const [name, file] of [
+    ['NOMAD_CACERT', config.nomad.caCert], ['NOMAD_CLIENT_CERT', config.nomad.clientCert], ['NOMAD_CLIENT_KEY', config.nomad.clientKey],
+    ['CONSUL_CACERT', config.consul.caCert], ['VAULT_CACERT', config.vault?.caCert],
+  ] as const) {
+    if (file !== undefined && file.trim() === '') problems.push(`${name}: empty path`);
+  }
+  if (Boolean(config.nomad.clientCert) !== Boolean(config.nomad.clientKey)) problems.push('NOMAD_CLIENT_CERT and NOMAD_CLIENT_KEY must be set together');
+  if (config.cluster.datacenters.length === 0) problems.push('DROVER_DATACENTERS: at least one datacenter is needed');
+  if (config.cluster.allowedDrivers.length === 0) problems.push('DROVER_ALLOWED_DRIVERS: at least one driver is needed');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+/** The cluster defaults alone, for commands (validate, render) that need no upstream. */
+export function clusterDefaultsFromEnv(env: Env = process.env): ClusterDefaults {
+  return parseConfig(env).cluster;
+}
+
+/** A copy safe to log or serve: every token and secret replaced by `<redacted>` when set. */
+export function redactConfig(c: Config): unknown {
+  const r = (v: string | undefined) => (v === undefined ? undefined : '<redacted>');
+  return {
+    ...c,
+    nomad: { ...c.nomad, token: r(c.nomad.token) },
+    consul: { ...c.consul, token: r(c.consul.token) },
+    vault: c.vault ? { ...c.vault, token: r(c.vault.token) } : undefined,
+    webhookSecret: r(c.webhookSecret),
+    adminToken: r(c.adminToken),
+  };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o as object)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
