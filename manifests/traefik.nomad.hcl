@@ -1,0 +1,47 @@
+# Traefik with the entrypoints drover's default tags use: `web` (HTTP) and `grpc` (TCP, 7233 as in
+# seed 000). Routers come from Consul catalog tags (provider consul) and Nomad services (provider nomad).
+job "traefik" {
+  type        = "system"
+  datacenters = ["dc1"]
+
+  group "traefik" {
+    network {
+      port "web" {
+        static = 80
+      }
+      port "grpc" {
+        static = 7233
+      }
+      port "admin" {
+        static = 8081
+      }
+    }
+
+    task "traefik" {
+      driver = "docker"
+
+      config {
+        image        = "traefik:v3.1"
+        network_mode = "host"
+        args = [
+          "--entrypoints.web.address=:80",
+          "--entrypoints.grpc.address=:7233",
+          "--entrypoints.traefik.address=:8081",
+          "--api.dashboard=true",
+          "--metrics.prometheus=true",
+          "--providers.consulcatalog.prefix=traefik",
+          "--providers.consulcatalog.exposedByDefault=false",
+          "--providers.consulcatalog.endpoint.address=127.0.0.1:8500",
+          "--providers.nomad.prefix=traefik",
+          "--providers.nomad.exposedByDefault=false",
+          "--providers.nomad.endpoint.address=http://127.0.0.1:4646",
+        ]
+      }
+
+      resources {
+        cpu    = 200
+        memory = 128
+      }
+    }
+  }
+}
