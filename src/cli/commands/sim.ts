@@ -1,8 +1,65 @@
+// `drover sim`: runs the simulated Nomad, Consul and Vault on loopback until SIGINT/SIGTERM, and prints
+// the addresses and the environment lines that point drover (or the nomad/consul CLIs) at them.
 import type { Command } from 'commander';
+import { parseDurationMs } from '../../core/duration.js';
+import { startSimCluster } from '../../sim/cluster.js';
 
-// Placeholder until the `sim` command lands; it refuses clearly instead of pretending.
+interface SimFlags {
+  host: string;
+  nomadPort: string;
+  consulPort: string;
+  vaultPort: string;
+  allocDelay: string;
+}
+
+const VAULT_TOKEN = 'root';
+
 export function registerSim(program: Command): void {
-  program.command('sim').description('(not implemented yet)').action(() => {
-    throw new Error('drover sim is not implemented yet');
-  });
+  program
+    .command('sim')
+    .description('Run a simulated Nomad + Consul + Vault on this machine (for demos and tests; not a real cluster)')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--nomad-port <port>', 'simulated Nomad HTTP port (0 = any free port)', '4646')
+    .option('--consul-port <port>', 'simulated Consul HTTP port (0 = any free port)', '8500')
+    .option('--vault-port <port>', 'simulated Vault HTTP port (0 = any free port)', '8200')
+    .option('--alloc-delay <duration>', 'how long a simulated allocation takes to start, e.g. 200ms', '200ms')
+    .action(async (flags: SimFlags) => {
+      const problems: string[] = [];
+      const port = (flag: string, v: string) => {
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n > 65535) problems.push(`--${flag}: "${v}" is not a port number (0-65535)`);
+        return n;
+      };
+      const nomadPort = port('nomad-port', flags.nomadPort);
+      const consulPort = port('consul-port', flags.consulPort);
+      const vaultPort = port('vault-port', flags.vaultPort);
+      const allocDelayMs = parseDurationMs(flags.allocDelay);
+      if (allocDelayMs === undefined) problems.push(`--alloc-delay: "${flags.allocDelay}" is not a duration (e.g. 200ms, 1s)`);
+      if (problems.length) throw new Error(problems.join('; '));
+
+      const cluster = await startSimCluster({ host: flags.host, nomadPort, consulPort, vaultPort, allocDelayMs, vaultToken: VAULT_TOKEN });
+      const out = (s: string) => process.stdout.write(`${s}\n`);
+      out('drover sim: simulated cluster running (Nomad, Consul and Vault simulators, not real servers)');
+      out(`  Nomad   ${cluster.urls.nomad}`);
+      out(`  Consul  ${cluster.urls.consul}`);
+      out(`  Vault   ${cluster.urls.vault}   (demo token: ${VAULT_TOKEN})`);
+      out('Point drover at it with:');
+      out(`export NOMAD_ADDR=${cluster.urls.nomad}`);
+      out(`export CONSUL_HTTP_ADDR=${cluster.urls.consul}`);
+      out(`export VAULT_ADDR=${cluster.urls.vault}`);
+      out(`export VAULT_TOKEN=${VAULT_TOKEN}`);
+      out('Press Ctrl-C to stop.');
+
+      await new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          process.stderr.write(`drover sim: ${signal}, stopping\n`);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await cluster.close();
+    });
 }
