@@ -1,33 +1,37 @@
 #!/usr/bin/env node
 // The `drover` command line. Each sub-command lives in ./commands/ and registers itself here.
+// Only the invoked command's module is loaded (`run` pulls in NestJS, `diff` the HTTP clients), so a
+// light command such as `validate` or `sim` starts fast; `--help` loads them all.
 // Errors end as one readable line and an exit code — never a stack trace.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { isDroverError } from '../core/errors.js';
-import { registerValidate } from './commands/validate.js';
-import { registerRender } from './commands/render.js';
-import { registerSchema } from './commands/schema.js';
-import { registerSim } from './commands/sim.js';
-import { registerRun } from './commands/run.js';
-import { registerDiff } from './commands/diff.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  validate: async () => (await import('./commands/validate.js')).registerValidate,
+  render: async () => (await import('./commands/render.js')).registerRender,
+  schema: async () => (await import('./commands/schema.js')).registerSchema,
+  diff: async () => (await import('./commands/diff.js')).registerDiff,
+  run: async () => (await import('./commands/run.js')).registerRun,
+  sim: async () => (await import('./commands/sim.js')).registerSim,
+};
+
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('drover')
     .description('GitOps operator for HashiCorp Nomad: App specs in git become Nomad jobs, Consul services and Traefik routes.')
     .showHelpAfterError()
     .exitOverride();
-  registerValidate(program);
-  registerRender(program);
-  registerSchema(program);
-  registerDiff(program);
-  registerRun(program);
-  registerSim(program);
+  const first = argv.find((a) => !a.startsWith('-'));
+  const names = first && first in COMMANDS ? [first] : Object.keys(COMMANDS);
+  for (const name of names) (await COMMANDS[name]!())(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await (await buildProgram(argv)).parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
