@@ -1,0 +1,148 @@
+// The one Nest module: NestJS as a plain dependency container. Every provider is bound to a token
+// (src/http/tokens.ts) in the arrays below; the HTTP controllers are thin. DroverLifecycle starts the
+// controller and the git source after bootstrap and, on close, stops accepting requests, stops the
+// poller and the event stream, then lets in-flight writes finish (controller.stop()).
+import 'reflect-metadata';
+import { Inject, Injectable, Module, type DynamicModule, type INestApplication, type OnApplicationBootstrap, type OnModuleDestroy, type Provider } from '@nestjs/common';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import { createClients, type Clients } from './clients/index.js';
+import type { ConsulApi, NomadApi } from './clients/types.js';
+import type { Config } from './config.js';
+import type { Clock } from './core/clock.js';
+import type { Logger } from './core/logger.js';
+import { Controller } from './controller/index.js';
+import { configureHttp, HTTP_CONTROLLERS, HTTP_PROVIDERS } from './http/index.js';
+import { CONFIG, CONSUL, CONTROLLER, LEADER, LOGGER, METRICS, NOMAD, SOURCE } from './http/tokens.js';
+import { ConsulLeaderElector } from './leader/consul-lock.js';
+import { createLogger, NestLoggerAdapter } from './logging.js';
+import { Metrics } from './metrics.js';
+import { GitSource } from './source/git.js';
+import type { SnapshotSource } from './source/types.js';
+
+export { CONFIG, CONSUL, CONTROLLER, LEADER, LOGGER, METRICS, NOMAD, SOURCE } from './http/tokens.js';
+
+export interface DroverAppOptions {
+  logger?: Logger;
+  nomad?: NomadApi;
+  /** used for leader election (DROVER_LEADER_ELECTION=consul) */
+  consul?: ConsulApi;
+  source?: SnapshotSource;
+  metrics?: Metrics;
+  clock?: Clock;
+  /** DROVER_WORK_DIR: where the git mirror and snapshots live; default a fresh dir under os.tmpdir() */
+  workDir?: string;
+}
+
+export interface DroverApp {
+  app: INestApplication;
+  controller: Controller;
+  source: SnapshotSource;
+  metrics: Metrics;
+  /** null unless DROVER_LEADER_ELECTION=consul */
+  leader: ConsulLeaderElector | null;
+  /** settles once the controller started (first git fetch done, success or not) */
+  started: Promise<void>;
+  /** graceful: stop accepting, stop the source and the controller (in-flight writes finish), close */
+  close(): Promise<void>;
+}
+
+@Injectable()
+export class DroverLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
+  started: Promise<void> = Promise.resolve();
+
+  constructor(
+    @Inject(CONTROLLER) private readonly controller: Controller,
+    @Inject(LEADER) private readonly leader: ConsulLeaderElector | null,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.leader) {
+      this.leader.onChange((leading) => {
+        this.logger.info(leading ? 'became leader' : 'lost leadership: writes stopped');
+        if (leading) void this.controller.resync();
+      });
+      this.leader.start();
+    }
+    // Not awaited: the first clone of a big repository must not hold up /healthz; /readyz reports it.
+    // controller.start() starts the git source and the Nomad event stream.
+    this.started = this.controller.start().catch((e: unknown) => {
+      this.logger.error('controller failed to start', { error: e instanceof Error ? e.message : String(e) });
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    if (server?.listening) server.close(); // stop accepting; Nest drops idle connections after the hooks
+    this.logger.info('shutting down: stopping the git source, the event stream and the work queue');
+    await this.started;
+    await this.controller.stop(); // stops the source poller and the event stream; in-flight writes finish
+    await this.leader?.stop(); // released last so a follower takes over only once our writes are done
+    this.logger.info('shutdown complete');
+  }
+}
+
+@Module({})
+export class DroverModule {
+  static forRoot(config: Config, opts: DroverAppOptions & { logger: Logger }): DynamicModule {
+    let clients: Clients | undefined;
+    const upstream = (metrics: Metrics) => (clients ??= createClients(config, metrics, opts.logger));
+    const providers: Provider[] = [
+      { provide: CONFIG, useValue: config },
+      { provide: LOGGER, useValue: opts.logger },
+      { provide: METRICS, useFactory: () => opts.metrics ?? new Metrics({ defaultMetrics: true }) },
+      { provide: NOMAD, useFactory: (metrics: Metrics) => opts.nomad ?? upstream(metrics).nomad, inject: [METRICS] },
+      { provide: CONSUL, useFactory: (metrics: Metrics) => opts.consul ?? upstream(metrics).consul, inject: [METRICS] },
+      {
+        provide: LEADER,
+        useFactory: (consul: ConsulApi, metrics: Metrics) =>
+          config.leaderElection === 'consul'
+            ? new ConsulLeaderElector({ consul, key: config.leaderKey, ttlMs: config.leaderTtlMs, id: `${hostname()}:${process.pid}`, logger: opts.logger, metrics, clock: opts.clock })
+            : null,
+        inject: [CONSUL, METRICS],
+      },
+      {
+        provide: SOURCE,
+        useFactory: (metrics: Metrics) => opts.source ?? new GitSource({ git: config.git, metrics, logger: opts.logger, workDir: opts.workDir, clock: opts.clock }),
+        inject: [METRICS],
+      },
+      {
+        provide: CONTROLLER,
+        useFactory: (nomad: NomadApi, source: SnapshotSource, metrics: Metrics, leader: ConsulLeaderElector | null) =>
+          new Controller({
+            config, nomad, source, metrics, logger: opts.logger, clock: opts.clock,
+            ...(leader ? { canWrite: () => leader.canWrite(), leaderId: () => leader.leaderId() } : {}),
+          }),
+        inject: [NOMAD, SOURCE, METRICS, LEADER],
+      },
+      DroverLifecycle,
+      ...HTTP_PROVIDERS,
+    ];
+    return { module: DroverModule, controllers: HTTP_CONTROLLERS, providers };
+  }
+}
+
+/** Builds the app (not yet listening). Call `app.listen(port, host)`; `close()` shuts down gracefully. */
+export async function createDroverApp(config: Config, opts: DroverAppOptions = {}): Promise<DroverApp> {
+  const logger = opts.logger ?? createLogger({ format: config.logFormat, level: config.logLevel });
+  const app = await NestFactory.create(DroverModule.forRoot(config, { ...opts, logger }), {
+    rawBody: true,
+    logger: new NestLoggerAdapter(logger.child({ component: 'nest' })),
+    abortOnError: false,
+  });
+  configureHttp(app, logger);
+  await app.init();
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    controller: app.get<Controller>(CONTROLLER),
+    source: app.get<SnapshotSource>(SOURCE),
+    metrics: app.get<Metrics>(METRICS),
+    leader: app.get<ConsulLeaderElector | null>(LEADER),
+    started: app.get(DroverLifecycle).started,
+    close: () => (closing ??= app.close()),
+  };
+}

@@ -1,0 +1,37 @@
+// HMAC-SHA256 webhook signatures over the raw request body: GitHub sends `X-Hub-Signature-256:
+// sha256=<hex>`, Gitea (and Gogs) `X-Gitea-Signature: <hex>`. Compared in constant time.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export type SignatureCheck = { ok: true; provider: 'github' | 'gitea' } | { ok: false; reason: string };
+
+export function verifyWebhookSignature(headers: IncomingHttpHeaders, rawBody: Buffer, secret: string): SignatureCheck {
+  const github = header(headers, 'x-hub-signature-256');
+  const gitea = header(headers, 'x-gitea-signature') ?? header(headers, 'x-gogs-signature');
+  let hex: string | undefined;
+  let provider: 'github' | 'gitea';
+  if (github !== undefined) {
+    if (!github.startsWith('sha256=')) return { ok: false, reason: 'X-Hub-Signature-256 must be "sha256=<hex>"' };
+    hex = github.slice('sha256='.length);
+    provider = 'github';
+  } else if (gitea !== undefined) {
+    hex = gitea;
+    provider = 'gitea';
+  } else {
+    return { ok: false, reason: 'missing X-Hub-Signature-256 or X-Gitea-Signature header' };
+  }
+  if (!/^[0-9a-f]{64}$/i.test(hex)) return { ok: false, reason: 'signature is not 64 hex digits' };
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
+  if (!timingSafeEqual(expected, Buffer.from(hex, 'hex'))) return { ok: false, reason: 'signature does not match' };
+  return { ok: true, provider };
+}
+
+/** What a sender would put in the header (used by tests and tools). */
+export function signBody(body: Buffer | string, secret: string): string {
+  return createHmac('sha256', secret).update(body).digest('hex');
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
