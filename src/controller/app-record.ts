@@ -1,0 +1,52 @@
+// What the controller remembers per app between passes: the desired job (or why there is none), what
+// the last reconcile saw of the live job (so a resync can skip unchanged apps), and the served status.
+import type { NomadJob } from '../core/nomad-types.js';
+import type { AppStatus } from '../core/status.js';
+import type { LoadedApp } from '../spec/types.js';
+
+export interface LiveSeen {
+  exists: boolean;
+  jobModifyIndex: number;
+  modifyIndex: number;
+  stop: boolean;
+  specHash?: string;
+}
+
+export interface AppRecord {
+  key: string;
+  namespace: string;
+  name: string;
+  app?: LoadedApp;
+  desired?: NomadJob;
+  /** drover.spec-hash of `desired` */
+  hash?: string;
+  /** set when the spec is invalid: the running job is left alone */
+  problems?: string[];
+  /** the live job as the last successful reconcile saw it; undefined = unknown */
+  seen?: LiveSeen;
+  /** the last pass failed: the next resync must look again */
+  failed?: boolean;
+  healthFinal: boolean;
+  status: AppStatus;
+}
+
+export function newRecord(namespace: string, name: string, selfHeal: boolean, prune: boolean): AppRecord {
+  return {
+    key: `${namespace}/${name}`,
+    namespace,
+    name,
+    healthFinal: false,
+    status: { namespace, name, sync: 'Unknown', health: 'Unknown', healthReasons: [], drift: [], selfHeal, prune, lastAction: 'none' },
+  };
+}
+
+export function seenFrom(job: NomadJob | null): LiveSeen {
+  if (!job) return { exists: false, jobModifyIndex: 0, modifyIndex: 0, stop: false };
+  return {
+    exists: true,
+    jobModifyIndex: job.JobModifyIndex ?? 0,
+    modifyIndex: job.ModifyIndex ?? 0,
+    stop: job.Stop === true,
+    specHash: job.Meta?.['drover.spec-hash'],
+  };
+}

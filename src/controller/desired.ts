@@ -1,0 +1,120 @@
+// Applies a new snapshot to the controller's records: load + render every app, and decide which keys
+// must be reconciled (rendered spec hash changed, or live state unknown). A commit that changes nothing
+// for an app touches nothing for it. A load failure leaves the last good desired set in force.
+import type { Config } from '../config.js';
+import { toDroverError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { OWNERSHIP_META, renderJob } from '../core/render/index.js';
+import type { Metrics } from '../metrics.js';
+import { loadAppDir } from '../spec/index.js';
+import { problemToString, type LoadResult } from '../spec/types.js';
+import { newRecord, type AppRecord } from './app-record.js';
+import { publish } from './reconcile.js';
+
+export interface DesiredState {
+  revision: string;
+  /** keys of valid apps */
+  keys: Set<string>;
+  brokenFiles: Set<string>;
+  invalidKeys: Set<string>;
+}
+
+export interface ApplySnapshotInput {
+  dir: string;
+  revision: string;
+  config: Config;
+  records: Map<string, AppRecord>;
+  metrics: Metrics;
+  logger: Logger;
+  previous?: DesiredState;
+  /** injectable for tests of the loader boundary */
+  load?: (dir: string, defaults: Config['cluster']) => Promise<LoadResult>;
+}
+
+export type ApplySnapshotResult = { ok: true; desired: DesiredState; enqueue: string[] } | { ok: false; error: string };
+
+export async function applySnapshot(input: ApplySnapshotInput): Promise<ApplySnapshotResult> {
+  const { config, records, metrics, logger, revision } = input;
+  let loaded: LoadResult;
+  try {
+    loaded = await (input.load ?? loadAppDir)(input.dir, config.cluster);
+  } catch (e) {
+    const err = toDroverError(e, 'invalid-spec');
+    logger.error('snapshot failed to load; keeping the last good desired set', { revision, error: err.message });
+    return { ok: false, error: `snapshot ${revision} failed to load: ${err.message}` };
+  }
+  const desired: DesiredState = { revision, keys: new Set(), brokenFiles: new Set(loaded.brokenFiles), invalidKeys: new Set(loaded.invalidApps.keys()) };
+  const enqueue: string[] = [];
+  const seenKeys = new Set<string>();
+
+  for (const app of loaded.apps) {
+    seenKeys.add(app.key);
+    const rec = records.get(app.key) ?? createRecord(records, metrics, app.namespace, app.name, config);
+    rec.status.selfHeal = app.manifest.spec.sync?.selfHeal ?? config.selfHeal;
+    rec.status.prune = app.manifest.spec.sync?.prune ?? config.prune;
+    rec.status.source = { file: app.source.file, line: app.source.line, revision };
+    try {
+      const job = renderJob(app, config.cluster);
+      const hash = job.Meta?.[OWNERSHIP_META.specHash];
+      const wasInvalid = rec.problems !== undefined;
+      rec.app = app;
+      rec.desired = job;
+      rec.problems = undefined;
+      desired.keys.add(app.key);
+      if (hash !== rec.hash || wasInvalid || !rec.seen || rec.failed) enqueue.push(app.key);
+      rec.hash = hash;
+    } catch (e) {
+      markInvalid(rec, [`${app.source.file}:${app.source.line}:${app.source.col}: cannot render: ${toDroverError(e).message}`], metrics);
+      desired.invalidKeys.add(app.key);
+    }
+  }
+
+  for (const [key, problems] of loaded.invalidApps) {
+    seenKeys.add(key);
+    const [ns, name] = splitKey(key, config.cluster.namespace);
+    const rec = records.get(key) ?? createRecord(records, metrics, ns, name, config);
+    const file = problems[0]?.file;
+    if (file) rec.status.source = { file, line: problems[0]!.line, revision };
+    markInvalid(rec, problems.map(problemToString), metrics);
+  }
+
+  for (const [key, rec] of records) {
+    if (seenKeys.has(key)) continue;
+    const file = rec.status.source?.file;
+    if (file && desired.brokenFiles.has(file)) {
+      // The file that defined it no longer parses: keep the job, report the app Invalid.
+      const fileProblems = loaded.problems.filter((p) => p.file === file).map(problemToString);
+      markInvalid(rec, fileProblems.length ? fileProblems : [`${file}: file failed to parse`], metrics);
+      desired.invalidKeys.add(key);
+      continue;
+    }
+    records.delete(key);
+    metrics.forgetApp(rec.namespace, rec.name);
+  }
+  metrics.invalidApps.set(desired.invalidKeys.size);
+  logger.info('snapshot applied', { revision, apps: desired.keys.size, invalid: desired.invalidKeys.size, brokenFiles: desired.brokenFiles.size, changed: enqueue.length });
+  return { ok: true, desired, enqueue };
+}
+
+function createRecord(records: Map<string, AppRecord>, metrics: Metrics, namespace: string, name: string, config: Config): AppRecord {
+  const rec = newRecord(namespace, name, config.selfHeal, config.prune);
+  records.set(rec.key, rec);
+  metrics.initApp(namespace, name);
+  publish(rec, { metrics });
+  return rec;
+}
+
+function markInvalid(rec: AppRecord, problems: string[], metrics: Metrics): void {
+  const first = rec.problems === undefined;
+  rec.problems = problems;
+  rec.status.sync = 'Invalid';
+  rec.status.problems = problems;
+  rec.status.lastAction = 'none';
+  publish(rec, { metrics });
+  if (first) metrics.reconcileTotal.inc({ result: 'invalid' });
+}
+
+function splitKey(key: string, defaultNs: string): [string, string] {
+  const i = key.indexOf('/');
+  return i < 0 ? [defaultNs, key] : [key.slice(0, i), key.slice(i + 1)];
+}

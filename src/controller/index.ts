@@ -1,0 +1,265 @@
+// The controller: joins snapshot source, Nomad and the pure core. It turns triggers (new snapshot,
+// Nomad job events, periodic resync, retries) into app keys on a work queue and keeps per-app status.
+// Steady state is cheap: a resync lists all jobs once and only re-reads apps whose live job moved.
+// Must not import: got, node:http, @nestjs/* (the Nest module wraps this class).
+import type { NomadApi } from '../clients/types.js';
+import type { Config } from '../config.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { toDroverError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { JobListStub } from '../core/nomad-types.js';
+import { META_SPEC_HASH, type LiveJobRef } from '../core/prune.js';
+import type { AppStatus } from '../core/status.js';
+import type { Metrics } from '../metrics.js';
+import type { SnapshotSource } from '../source/types.js';
+import type { ControllerApi, ReadinessCheck } from './types.js';
+import type { AppRecord } from './app-record.js';
+import { applySnapshot, type DesiredState } from './desired.js';
+import { runPrunePass, type OrphanStatus } from './prune-pass.js';
+import { reconcileApp, type DriftSource, type ReconcileContext } from './reconcile.js';
+import { WorkQueue, type BackoffOptions } from './workqueue.js';
+import { watchJobEvents } from './events.js';
+
+export interface ControllerDeps {
+  config: Config;
+  nomad: NomadApi;
+  source: SnapshotSource;
+  metrics: Metrics;
+  logger: Logger;
+  clock?: Clock;
+  /** optional write guard (leader election): called right before every Nomad write; false → no write, error code not-leader */
+  canWrite?: () => boolean;
+  /** retry backoff (defaults 5 ms × 2^n, capped at 5 min); tests shorten it */
+  backoff?: Partial<BackoffOptions>;
+  /** leader identity, when leader election is on */
+  leaderId?: () => string | undefined;
+}
+
+export class Controller implements ControllerApi {
+  private readonly records = new Map<string, AppRecord>();
+  private readonly sources = new Map<string, DriftSource>();
+  private readonly queue: WorkQueue;
+  private readonly clock: Clock;
+  private readonly ctx: ReconcileContext;
+  private desired: DesiredState | undefined;
+  private orphans: OrphanStatus[] = [];
+  private nomadOk: { ok: boolean; reason?: string } = { ok: false, reason: 'no Nomad call made yet' };
+  private snapshotError: string | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private gaugeTimer: NodeJS.Timeout | undefined;
+  private readonly abort = new AbortController();
+  private eventsDone: Promise<void> | undefined;
+  private resyncRunning: Promise<void> | undefined;
+  private readonly pending = new Set<Promise<unknown>>();
+  private started = false;
+  private snapshotChain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: ControllerDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.ctx = {
+      nomad: deps.nomad,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      clock: this.clock,
+      canWrite: () => this.canWrite(),
+      nomadReached: (ok) => {
+        this.nomadOk = ok ? { ok } : { ok, reason: 'the last Nomad call failed' };
+      },
+    };
+    this.queue = new WorkQueue({
+      concurrency: deps.config.concurrency,
+      clock: this.clock,
+      backoff: deps.backoff,
+      worker: (key) => this.work(key),
+      onDepth: (d) => deps.metrics.workqueueDepth.set(d),
+      onRetry: () => deps.metrics.workqueueRetries.inc(),
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.deps.metrics.leader.set(this.canWrite() ? 1 : 0);
+    this.deps.source.onSnapshot((s) => this.track(this.queueSnapshot(s.dir, s.revision)));
+    this.track(this.probeNomad());
+    await this.deps.source.start();
+    const current = this.deps.source.state().snapshot;
+    if (current && this.desired?.revision !== current.revision) await this.queueSnapshot(current.dir, current.revision);
+    this.eventsDone = watchJobEvents(this.deps.nomad, this.abort.signal, this.deps.logger, (ns, id, job, deleted) => this.onJobEvent(ns, id, job, deleted));
+    this.resyncTimer = setInterval(() => this.track(this.resync()), this.deps.config.resyncIntervalMs);
+    this.resyncTimer.unref?.();
+    this.gaugeTimer = setInterval(() => {
+      this.deps.metrics.workqueueLongestRunning.set(this.queue.longestRunningSeconds());
+      this.deps.metrics.leader.set(this.canWrite() ? 1 : 0);
+    }, 1000);
+    this.gaugeTimer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.resyncTimer);
+    clearInterval(this.gaugeTimer);
+    this.abort.abort();
+    this.queue.stop();
+    await this.deps.source.stop();
+    await Promise.allSettled([this.eventsDone, ...this.pending]);
+  }
+
+  /** Resolves when the queue is empty and nothing is in flight (tests, bench). */
+  async idle(timeoutMs = 10_000): Promise<void> {
+    const deadline = this.clock.now() + timeoutMs;
+    for (;;) {
+      await Promise.allSettled([...this.pending]);
+      await this.queue.idle(Math.max(1, deadline - this.clock.now()));
+      if (this.pending.size === 0 && this.queue.isIdle()) return;
+    }
+  }
+
+  /** Lists all jobs once and enqueues only apps whose live job (or desired hash) moved; then prunes. */
+  resync(): Promise<void> {
+    this.resyncRunning ??= this.doResync().finally(() => {
+      this.resyncRunning = undefined;
+    });
+    return this.resyncRunning;
+  }
+
+  listApps(): AppStatus[] {
+    const apps = [...this.records.values()].map((r) => ({ ...r.status }));
+    for (const o of this.orphans) if (!this.records.has(`${o.status.namespace}/${o.status.name}`)) apps.push({ ...o.status });
+    return apps.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  }
+
+  getApp(namespace: string, name: string): AppStatus | undefined {
+    const rec = this.records.get(`${namespace}/${name}`);
+    if (rec) return { ...rec.status };
+    const o = this.orphans.find((x) => x.status.namespace === namespace && x.status.name === name);
+    return o ? { ...o.status } : undefined;
+  }
+
+  requestSync(namespace: string, name: string): boolean {
+    const key = `${namespace}/${name}`;
+    if (!this.records.has(key)) return false;
+    this.enqueue(key, 'resync');
+    return true;
+  }
+
+  readiness(): ReadinessCheck[] {
+    const snap: ReadinessCheck = this.desired
+      ? { name: 'snapshot', ok: true }
+      : { name: 'snapshot', ok: false, reason: this.snapshotError ?? 'no snapshot loaded yet' };
+    const nomad: ReadinessCheck = { name: 'nomad', ok: this.nomadOk.ok, ...(this.nomadOk.ok ? {} : { reason: this.nomadOk.reason }) };
+    return [snap, nomad];
+  }
+
+  leader(): { enabled: boolean; isLeader: boolean; id?: string } {
+    return { enabled: this.deps.canWrite !== undefined, isLeader: this.canWrite(), id: this.deps.leaderId?.() };
+  }
+
+  revision(): string | undefined {
+    return this.desired?.revision;
+  }
+
+  private canWrite(): boolean {
+    return this.deps.canWrite ? this.deps.canWrite() : true;
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    const q = p.catch((e) => this.deps.logger.error('controller task failed', { error: toDroverError(e).message })) as Promise<unknown>;
+    this.pending.add(q);
+    void q.finally(() => this.pending.delete(q));
+    return p;
+  }
+
+  private enqueue(key: string, source: DriftSource): void {
+    if (!this.sources.has(key)) this.sources.set(key, source);
+    this.queue.add(key);
+  }
+
+  private async work(key: string) {
+    const rec = this.records.get(key);
+    const source = this.sources.get(key) ?? 'resync';
+    this.sources.delete(key);
+    if (!rec) return 'done' as const;
+    return reconcileApp(rec, source, this.ctx);
+  }
+
+  /** Snapshots are applied one at a time, in the order they arrive. */
+  private queueSnapshot(dir: string, revision: string): Promise<void> {
+    this.snapshotChain = this.snapshotChain
+      .then(() => this.onSnapshot(dir, revision))
+      .catch((e) => this.deps.logger.error('applying a snapshot failed', { revision, error: toDroverError(e).message }));
+    return this.snapshotChain;
+  }
+
+  private async probeNomad(): Promise<void> {
+    try {
+      await this.deps.nomad.ping({ signal: this.abort.signal });
+      this.nomadOk = { ok: true };
+    } catch (e) {
+      const err = toDroverError(e);
+      this.nomadOk = { ok: false, reason: `ping failed: ${err.code}: ${err.message}` };
+    }
+  }
+
+  private async onSnapshot(dir: string, revision: string): Promise<void> {
+    const result = await applySnapshot({ dir, revision, config: this.deps.config, records: this.records, metrics: this.deps.metrics, logger: this.deps.logger, previous: this.desired });
+    if (!result.ok) {
+      this.snapshotError = result.error;
+      return; // the last good desired set stays in force
+    }
+    this.snapshotError = undefined;
+    this.desired = result.desired;
+    for (const key of result.enqueue) this.enqueue(key, 'snapshot');
+    await this.resync();
+  }
+
+  private onJobEvent(namespace: string, id: string, job: Record<string, unknown> | undefined, deleted: boolean): void {
+    const key = `${namespace}/${id}`;
+    const rec = this.records.get(key);
+    if (rec?.problems) return; // an invalid app's job is left alone whatever happens to it
+    if (!rec) {
+      if (job?.Meta && (job.Meta as Record<string, string>)['drover.managed'] === 'true') this.track(this.resync());
+      return;
+    }
+    // A status-only change (ModifyIndex moved, spec did not) matters only while health is not final.
+    const seen = rec.seen;
+    if (seen && job && !deleted && !rec.failed && rec.healthFinal && job.JobModifyIndex === seen.jobModifyIndex && (job.Stop === true) === seen.stop) return;
+    this.enqueue(key, 'event');
+  }
+
+  private async doResync(): Promise<void> {
+    let stubs: JobListStub[];
+    try {
+      stubs = (await this.deps.nomad.listJobs({ namespace: '*', meta: true })).value;
+      this.nomadOk = { ok: true };
+    } catch (e) {
+      const err = toDroverError(e);
+      this.nomadOk = { ok: false, reason: `listing jobs failed: ${err.code}: ${err.message}` };
+      this.deps.logger.warn('resync: listing jobs failed', { code: err.code, error: err.message });
+      for (const rec of this.records.values()) if (rec.failed) this.enqueue(rec.key, 'resync');
+      return;
+    }
+    const byKey = new Map(stubs.map((s) => [`${s.Namespace || 'default'}/${s.ID}`, s]));
+    for (const rec of this.records.values()) {
+      if (rec.problems) continue;
+      if (needsReconcile(rec, byKey.get(rec.key))) this.enqueue(rec.key, 'resync');
+    }
+    if (!this.desired) return;
+    const live: LiveJobRef[] = stubs.map((s) => ({ namespace: s.Namespace || 'default', id: s.ID, stop: s.Stop, meta: s.Meta }));
+    this.orphans = await runPrunePass(live, this.desired, {
+      config: this.deps.config, nomad: this.deps.nomad, metrics: this.deps.metrics, logger: this.deps.logger,
+      clock: this.clock, canWrite: () => this.canWrite(), records: this.records,
+    });
+  }
+}
+
+/** The cheap comparison that keeps a resync O(1): only apps whose live stub moved are read. */
+function needsReconcile(rec: AppRecord, stub: JobListStub | undefined): boolean {
+  const seen = rec.seen;
+  if (!seen || rec.failed) return true;
+  if (!stub) return seen.exists || rec.status.sync !== 'Synced';
+  if (!seen.exists) return true;
+  if (stub.JobModifyIndex !== seen.jobModifyIndex || stub.Stop !== seen.stop) return true;
+  if (stub.Meta && stub.Meta[META_SPEC_HASH] !== rec.hash) return true;
+  if (!rec.healthFinal && stub.ModifyIndex !== seen.modifyIndex) return true;
+  return false;
+}
