@@ -1,0 +1,129 @@
+// Read endpoints of the simulated Nomad: job, summary, allocations, deployments, the job list
+// (prefix, namespace `*`, meta, filter, pagination) and native service registrations, all as
+// blocking queries with the per-table index Nomad reports.
+import type { SimReply, SimRequest } from '../http.js';
+import { allowedNs, authorize, blocking, HttpError, queryNs, readHeaders, text, type RouteContext } from './api-common.js';
+import { compileFilter, FilterError } from './filter.js';
+import { allocStub } from './scheduler.js';
+import { NomadState } from './state.js';
+import type { Obj } from './util.js';
+
+function summary(ctx: RouteContext, job: Obj): Obj {
+  const ns = String(job.Namespace);
+  const id = String(job.ID);
+  const allocs = ctx.state.jobAllocs(ns, id);
+  const groups: Record<string, Obj> = {};
+  for (const g of (job.TaskGroups as Obj[] | null) ?? []) {
+    const mine = allocs.filter((a) => a.TaskGroup === g.Name);
+    groups[String(g.Name)] = {
+      Queued: 0, Complete: mine.filter((a) => a.ClientStatus === 'complete').length, Failed: mine.filter((a) => a.ClientStatus === 'failed').length,
+      Running: mine.filter((a) => a.ClientStatus === 'running').length, Starting: mine.filter((a) => a.ClientStatus === 'pending').length, Lost: 0, Unknown: 0,
+    };
+  }
+  const idx = ctx.state.summaryIndex.get(NomadState.key(ns, id)) ?? { CreateIndex: job.CreateIndex, ModifyIndex: job.ModifyIndex };
+  return { JobID: id, Namespace: ns, Summary: groups, Children: { Pending: 0, Running: 0, Dead: 0 }, CreateIndex: idx.CreateIndex, ModifyIndex: idx.ModifyIndex };
+}
+
+function stub(ctx: RouteContext, job: Obj, meta: boolean): Obj {
+  const out: Obj = {
+    ID: job.ID, ParentID: job.ParentID, Name: job.Name, Namespace: job.Namespace, Datacenters: job.Datacenters, NodePool: job.NodePool,
+    Multiregion: job.Multiregion, Type: job.Type, Priority: job.Priority, Periodic: job.Periodic !== null, ParameterizedJob: job.ParameterizedJob !== null,
+    Stop: job.Stop, Status: job.Status, StatusDescription: job.StatusDescription, JobSummary: summary(ctx, job), CreateIndex: job.CreateIndex,
+    ModifyIndex: job.ModifyIndex, JobModifyIndex: job.JobModifyIndex, SubmitTime: job.SubmitTime,
+  };
+  if (meta) out.Meta = job.Meta;
+  return out;
+}
+
+export function listJobs(ctx: RouteContext, req: SimRequest): Promise<SimReply> {
+  const ns = queryNs(req);
+  const allowed = allowedNs(ctx, req, false);
+  if (ns !== '*' && !allowed(ns)) throw new HttpError(403, 'Permission denied');
+  const prefix = req.query.get('prefix') ?? '';
+  const meta = req.query.get('meta') === 'true';
+  const rawFilter = req.query.get('filter');
+  let pred: ((o: unknown) => boolean) | undefined;
+  if (rawFilter) {
+    try {
+      pred = compileFilter(rawFilter);
+    } catch (e) {
+      if (e instanceof FilterError) return Promise.resolve(text(400, `failed to read filter expression: ${e.message}`));
+      throw e;
+    }
+  }
+  const perPage = Number(req.query.get('per_page') ?? '0');
+  const nextToken = req.query.get('next_token') ?? '';
+  // paginator.StructsTokenizer WithNamespace + WithID
+  const tokenOf = (j: Obj) => `${String(j.Namespace)}.${String(j.ID)}`;
+  return blocking(ctx, req, () => {
+    let jobs = [...ctx.state.jobs.values()]
+      .filter((j) => (ns === '*' ? allowed(String(j.Namespace)) : j.Namespace === ns) && String(j.ID).startsWith(prefix))
+      .sort((a, b) => String(a.Namespace).localeCompare(String(b.Namespace)) || String(a.ID).localeCompare(String(b.ID)));
+    if (nextToken) jobs = jobs.filter((j) => tokenOf(j) >= nextToken);
+    // the paginator evaluates the filter on the stored job, not on the stub
+    if (pred) jobs = jobs.filter((j) => pred!(j));
+    let stubs = jobs.map((j) => ({ job: j, stub: stub(ctx, j, meta) }));
+    const headers: Record<string, string> = {};
+    if (perPage > 0 && stubs.length > perPage) {
+      headers['X-Nomad-NextToken'] = tokenOf(stubs[perPage]!.job);
+      stubs = stubs.slice(0, perPage);
+    }
+    const index = Math.max(ctx.state.tables.jobs, ctx.state.tables.job_summary);
+    return { index, reply: { json: stubs.map((s) => s.stub), headers: readHeaders(index, headers) } };
+  });
+}
+
+export function readJob(ctx: RouteContext, req: SimRequest, what: 'job' | 'summary'): Promise<SimReply> {
+  const ns = queryNs(req);
+  authorize(ctx, req, ns, false);
+  return blocking(ctx, req, () => {
+    const job = ctx.state.job(ns, req.params.id!);
+    if (!job) {
+      const index = what === 'job' ? ctx.state.tables.jobs : ctx.state.tables.job_summary;
+      return { index, reply: text(404, 'job not found', readHeaders(index)) };
+    }
+    if (what === 'summary') {
+      const s = summary(ctx, job);
+      return { index: Number(s.ModifyIndex), reply: { json: s, headers: readHeaders(Number(s.ModifyIndex)) } };
+    }
+    return { index: Number(job.ModifyIndex), reply: { json: job, headers: readHeaders(Number(job.ModifyIndex)) } };
+  });
+}
+
+export function jobTable(ctx: RouteContext, req: SimRequest, what: 'allocations' | 'deployment' | 'deployments'): Promise<SimReply> {
+  const ns = queryNs(req);
+  authorize(ctx, req, ns, false);
+  return blocking(ctx, req, () => {
+    const id = req.params.id!;
+    if (what === 'allocations') {
+      const index = ctx.state.tables.allocs;
+      return { index, reply: { json: ctx.state.jobAllocs(ns, id).map(allocStub), headers: readHeaders(index) } };
+    }
+    const index = ctx.state.tables.deployment;
+    const deps = ctx.state.jobDeployments(ns, id);
+    return { index, reply: { json: what === 'deployment' ? (deps[0] ?? null) : deps, headers: readHeaders(index) } };
+  });
+}
+
+export function services(ctx: RouteContext, req: SimRequest, name?: string): Promise<SimReply> {
+  const ns = queryNs(req);
+  const allowed = allowedNs(ctx, req, false);
+  if (ns !== '*' && !allowed(ns)) throw new HttpError(403, 'Permission denied');
+  return blocking(ctx, req, () => {
+    const index = ctx.state.tables.service_registrations;
+    const regs = [...ctx.state.services.values()].filter((r) => (ns === '*' ? allowed(r.Namespace) : r.Namespace === ns)).sort((a, b) => a.ID.localeCompare(b.ID));
+    if (name !== undefined) return { index, reply: { json: regs.filter((r) => r.ServiceName === name), headers: readHeaders(index) } };
+    const byNs = new Map<string, Map<string, Set<string>>>();
+    for (const r of regs) {
+      const m = byNs.get(r.Namespace) ?? new Map<string, Set<string>>();
+      byNs.set(r.Namespace, m);
+      const tags = m.get(r.ServiceName) ?? new Set<string>();
+      m.set(r.ServiceName, tags);
+      for (const t of r.Tags ?? []) tags.add(t);
+    }
+    const json = [...byNs].map(([n, m]) => ({ Namespace: n, Services: [...m].sort().map(([s, t]) => ({ ServiceName: s, Tags: [...t].sort() })) }));
+    return { index, reply: { json, headers: readHeaders(index) } };
+  });
+}
+
+/** Wraps a handler so HttpError becomes the plain-text reply a real agent sends. */

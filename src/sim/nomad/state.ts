@@ -1,0 +1,136 @@
+// The simulated Nomad's state store: one raft index that only grows, per-table indexes (what
+// blocking queries return), jobs, allocations, deployments, native service registrations, and the
+// bounded event buffer the event stream replays from.
+import { EventEmitter } from 'node:events';
+import type { EventFrame, NomadEvent } from '../../core/nomad-types.js';
+import type { Obj } from './util.js';
+
+export type Table = 'jobs' | 'job_summary' | 'allocs' | 'deployment' | 'evals' | 'service_registrations';
+
+export interface Alloc {
+  ID: string;
+  EvalID: string;
+  Name: string;
+  Namespace: string;
+  NodeID: string;
+  NodeName: string;
+  JobID: string;
+  JobType: string;
+  JobVersion: number;
+  TaskGroup: string;
+  DesiredStatus: 'run' | 'stop';
+  DesiredDescription: string;
+  ClientStatus: 'pending' | 'running' | 'complete' | 'failed';
+  ClientDescription: string;
+  TaskStates: Obj | null;
+  DeploymentID: string;
+  DeploymentStatus: Obj | null;
+  CreateIndex: number;
+  ModifyIndex: number;
+  AllocModifyIndex: number;
+  CreateTime: number;
+  ModifyTime: number;
+  /** sim-only: the ids of the service instances this alloc registered */
+  serviceIds: string[];
+  /** sim-only: the job spec this alloc runs (for services) */
+  job: Obj;
+  nodeAddress: string;
+  containerIp: string;
+  bridgeIp: string;
+}
+
+export interface ServiceRegistration {
+  ID: string;
+  ServiceName: string;
+  Namespace: string;
+  NodeID: string;
+  Datacenter: string;
+  JobID: string;
+  AllocID: string;
+  Tags: string[] | null;
+  Address: string;
+  Port: number;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export const EVENT_BUFFER = 100;
+
+export class NomadState {
+  private index = 1;
+  readonly tables: Record<Table, number> = { jobs: 1, job_summary: 1, allocs: 1, deployment: 1, evals: 1, service_registrations: 1 };
+  readonly jobs = new Map<string, Obj>();
+  readonly summaryIndex = new Map<string, { CreateIndex: number; ModifyIndex: number }>();
+  readonly allocs = new Map<string, Alloc>();
+  readonly deployments = new Map<string, Obj>();
+  readonly services = new Map<string, ServiceRegistration>();
+  readonly buffer: EventFrame[] = [];
+  private readonly emitter = new EventEmitter();
+  writes = 0;
+
+  constructor() {
+    this.emitter.setMaxListeners(0);
+  }
+
+  raftIndex(): number {
+    return this.index;
+  }
+
+  /** Starts a new raft index that touches these tables. */
+  bump(...tables: Table[]): number {
+    this.index++;
+    for (const t of tables) this.tables[t] = this.index;
+    return this.index;
+  }
+
+  static key(ns: string, id: string): string {
+    return `${ns}\u0000${id}`;
+  }
+
+  job(ns: string, id: string): Obj | undefined {
+    return this.jobs.get(NomadState.key(ns, id));
+  }
+
+  jobAllocs(ns: string, id: string): Alloc[] {
+    return [...this.allocs.values()].filter((a) => a.Namespace === ns && a.JobID === id).sort((a, b) => a.CreateIndex - b.CreateIndex || a.Name.localeCompare(b.Name));
+  }
+
+  jobDeployments(ns: string, id: string): Obj[] {
+    return [...this.deployments.values()].filter((d) => d.Namespace === ns && d.JobID === id).sort((a, b) => Number(b.CreateIndex) - Number(a.CreateIndex));
+  }
+
+  /** Appends one batch (all events get the current index) and wakes stream subscribers. */
+  publish(events: Omit<NomadEvent, 'Index'>[]): void {
+    if (events.length === 0) return;
+    const Index = this.index;
+    const frame: EventFrame = { Index, Events: events.map((e) => ({ Topic: e.Topic, Type: e.Type, Key: e.Key, Namespace: e.Namespace, FilterKeys: e.FilterKeys, Index, Payload: e.Payload })) };
+    this.buffer.push(frame);
+    if (this.buffer.length > EVENT_BUFFER) this.buffer.splice(0, this.buffer.length - EVENT_BUFFER);
+    this.emitter.emit('frame', frame);
+  }
+
+  onFrame(fn: (f: EventFrame) => void): () => void {
+    this.emitter.on('frame', fn);
+    return () => this.emitter.off('frame', fn);
+  }
+
+  /** Wakes blocking queries. */
+  changed(): void {
+    this.emitter.emit('change');
+  }
+
+  /** Resolves on the next change or after `ms`, whichever comes first. */
+  waitChange(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.emitter.off('change', done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.emitter.on('change', done);
+      signal.addEventListener('abort', done);
+    });
+  }
+}

@@ -1,0 +1,66 @@
+// Small helpers for the simulated Nomad: Go-style durations, deep equality, copies and ids.
+import { randomUUID } from 'node:crypto';
+
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function clone<T>(v: T): T {
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (isObj(a) && isObj(b)) {
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    return ka.every((k) => k in b && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+export const uuid = (): string => randomUUID();
+
+const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Go's time.ParseDuration, in milliseconds; undefined when malformed. */
+export function parseGoDuration(s: string): number | undefined {
+  if (s === '0') return 0;
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/y;
+  let total = 0;
+  let pos = 0;
+  let matched = false;
+  while (pos < s.length) {
+    re.lastIndex = pos;
+    const m = re.exec(s);
+    if (!m) return undefined;
+    total += Number(m[1]) * UNITS[m[2]!]!;
+    pos = re.lastIndex;
+    matched = true;
+  }
+  return matched ? total : undefined;
+}
+
+/** Nanoseconds as a Consul duration string ("10s", "500ms"). */
+export function nsToConsul(ns: number): string {
+  const ms = Math.round(ns / 1e6);
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** go-multierror's ListFormatFunc. */
+export function multierror(errs: string[]): string {
+  const head = errs.length === 1 ? '1 error occurred:' : `${errs.length} errors occurred:`;
+  return `${head}\n${errs.map((e) => `\t* ${e}`).join('\n')}\n\n`;
+}
+
+/** Case-insensitive key lookup, exact match first (Go encoding/json semantics). */
+export function field(o: unknown, name: string): unknown {
+  if (!isObj(o)) return undefined;
+  if (name in o) return o[name];
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(o)) if (k.toLowerCase() === lower) return o[k];
+  return undefined;
+}
