@@ -1,8 +1,13 @@
+// `drover schema`: prints the App JSON Schema (draft-07, derived from crds/app.yaml) for editors, e.g.
+// `# yaml-language-server: $schema=./app.schema.json` after `drover schema > app.schema.json`.
 import type { Command } from 'commander';
+import { appJsonSchema } from '../../spec/index.js';
 
-// Placeholder until the `schema` command lands; it refuses clearly instead of pretending.
 export function registerSchema(program: Command): void {
-  program.command('schema').description('(not implemented yet)').action(() => {
-    throw new Error('drover schema is not implemented yet');
-  });
+  program
+    .command('schema')
+    .description('print the JSON Schema of App files (for editors and CI linters)')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(appJsonSchema(), null, 2)}\n`);
+    });
 }

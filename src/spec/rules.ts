@@ -1,0 +1,166 @@
+// Semantic rules for one App that passed the schema: relations between fields and checks a JSON Schema
+// cannot express (label keys, env names, CIDR arithmetic, durations, driver allow-list). Pure: the loader
+// turns the returned field paths into file:line:col.
+import type { ClusterDefaults } from '../config.js';
+import { parseDurationNs } from '../core/duration.js';
+import type { AppManifest, AppSpec } from './types.js';
+import type { FieldProblem } from './messages.js';
+import { show } from './messages.js';
+import { cidrContains, isIpAddress, parseIpv4Cidr } from './net.js';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SECOND_NS = 1e9;
+export const DEFAULT_HEALTH_INTERVAL = '10s';
+export const DEFAULT_HEALTH_TIMEOUT = '2s';
+
+type Out = FieldProblem[];
+
+export function checkApp(m: AppManifest, d: ClusterDefaults): FieldProblem[] {
+  const out: Out = [];
+  checkLabels(m, out);
+  const spec = m.spec ?? {};
+  checkDriver(spec, d, out);
+  checkPorts(spec, out);
+  checkEnv(spec, out);
+  checkVault(spec, out);
+  checkWeave(spec, d, out);
+  checkHealth(spec, d, out);
+  checkScaling(spec, out);
+  return out;
+}
+
+export function isLabelKey(k: string): boolean {
+  const slash = k.lastIndexOf('/');
+  const name = slash >= 0 ? k.slice(slash + 1) : k;
+  const prefix = slash >= 0 ? k.slice(0, slash) : undefined;
+  if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) return false;
+  return prefix === undefined || (prefix.length > 0 && prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
+}
+
+function checkLabels(m: AppManifest, out: Out): void {
+  for (const k of Object.keys(m.metadata.labels ?? {})) {
+    if (!isLabelKey(k)) {
+      out.push({
+        segs: ['metadata', 'labels', k],
+        anchor: 'key',
+        message: `${show(k)} is not a valid label key (optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`,
+      });
+    }
+  }
+}
+
+function checkDriver(s: AppSpec, d: ClusterDefaults, out: Out): void {
+  const driver = s.driver ?? 'docker';
+  if (!d.allowedDrivers.includes(driver)) {
+    out.push({ segs: ['spec', 'driver'], message: `driver ${show(driver)} is not allowed on this cluster (allowed: ${d.allowedDrivers.join(', ')})` });
+  }
+  if ((driver === 'docker' || driver === 'pot') && s.image === undefined) {
+    out.push({ segs: ['spec', 'image'], message: `is required for the ${driver} driver` });
+  }
+  if (driver === 'pot' && s.pot === undefined) out.push({ segs: ['spec', 'pot'], message: 'is required for the pot driver' });
+  if (driver !== 'pot' && s.pot !== undefined) out.push({ segs: ['spec', 'pot'], message: `is only used by the pot driver, not ${driver}` });
+  if (driver === 'exec' && s.command === undefined) out.push({ segs: ['spec', 'command'], message: 'is required for the exec driver' });
+  if (driver === 'pot' && s.args !== undefined && s.command === undefined) {
+    out.push({ segs: ['spec', 'args'], message: 'needs spec.command with the pot driver' });
+  }
+  if (s.weave !== undefined && driver !== 'docker') {
+    out.push({ segs: ['spec', 'weave'], message: `weave networking needs the docker driver, not ${driver}` });
+  }
+}
+
+function checkPorts(s: AppSpec, out: Out): void {
+  if (s.grpc && s.port !== undefined && s.grpc.port === s.port) {
+    out.push({ segs: ['spec', 'grpc', 'port'], message: `must differ from spec.port (both are ${s.port})` });
+  }
+  if (s.ingress && s.port === undefined) {
+    out.push({ segs: ['spec', 'ingress'], message: 'needs spec.port: the router sends traffic to the http port' });
+  }
+}
+
+function checkEnv(s: AppSpec, out: Out): void {
+  const badName = (k: string) => `${show(k)} is not a valid environment variable name (letters, digits and '_', not starting with a digit)`;
+  for (const k of Object.keys(s.env ?? {})) {
+    if (!ENV_NAME.test(k)) out.push({ segs: ['spec', 'env', k], anchor: 'key', message: badName(k) });
+  }
+  const seen = new Map<string, string>();
+  (s.vault?.secrets ?? []).forEach((sec, i) => {
+    for (const k of Object.keys(sec.env ?? {})) {
+      const segs = ['spec', 'vault', 'secrets', i, 'env', k];
+      if (!ENV_NAME.test(k)) out.push({ segs, anchor: 'key', message: badName(k) });
+      else if (s.env && Object.hasOwn(s.env, k)) out.push({ segs, anchor: 'key', message: `${k} is also set in spec.env; a variable may come from one place only` });
+      else if (seen.has(k)) out.push({ segs, anchor: 'key', message: `${k} is also set by ${seen.get(k)}` });
+      else seen.set(k, `spec.vault.secrets[${i}]`);
+    }
+  });
+}
+
+function checkVault(s: AppSpec, out: Out): void {
+  const v = s.vault;
+  if (!v) return;
+  if (v.role !== undefined && v.policies !== undefined) {
+    out.push({ segs: ['spec', 'vault', 'policies'], message: 'cannot be combined with spec.vault.role: use role (workload identity) or policies (legacy), not both' });
+  }
+  if ((v.secrets?.length ?? 0) > 0 && v.role === undefined && v.policies === undefined) {
+    out.push({ segs: ['spec', 'vault', 'secrets'], message: 'need spec.vault.role or spec.vault.policies to be read' });
+  }
+}
+
+function checkWeave(s: AppSpec, d: ClusterDefaults, out: Out): void {
+  const w = s.weave;
+  if (!w) return;
+  (w.dns ?? []).forEach((ip, i) => {
+    if (!isIpAddress(ip)) out.push({ segs: ['spec', 'weave', 'dns', i], message: `${show(ip)} is not an IPv4 or IPv6 address` });
+  });
+  if (w.subnet === undefined) return;
+  const segs = ['spec', 'weave', 'subnet'];
+  const c = parseIpv4Cidr(w.subnet);
+  if (!c) return void out.push({ segs, message: `${show(w.subnet)} is not an IPv4 CIDR (e.g. 10.32.1.0/24)` });
+  if (c.hostBits) return void out.push({ segs, message: `${show(w.subnet)} has host bits set; the network address is ${c.text}` });
+  if (c.prefix > 30) return void out.push({ segs, message: `${show(w.subnet)} is too small: the prefix must be /30 or shorter` });
+  const range = parseIpv4Cidr(d.weaveRange);
+  if (!range) return void out.push({ segs, message: `the cluster's weave range ${show(d.weaveRange)} (DROVER_WEAVE_RANGE) is not an IPv4 CIDR` });
+  if (!cidrContains(range, c)) out.push({ segs, message: `${show(w.subnet)} is outside the weave range ${range.text}` });
+}
+
+function checkHealth(s: AppSpec, d: ClusterDefaults, out: Out): void {
+  const h = s.health;
+  if (!h) return;
+  const type = h.type ?? 'tcp';
+  const provider = s.service?.provider ?? d.serviceProvider;
+  if (type === 'http') {
+    if (h.path === undefined) out.push({ segs: ['spec', 'health', 'path'], message: 'is required for an http check' });
+    if (s.port === undefined) out.push({ segs: ['spec', 'health', 'type'], message: 'an http check needs spec.port' });
+  } else if (h.path !== undefined) {
+    out.push({ segs: ['spec', 'health', 'path'], message: `is only used by http checks, not ${type}` });
+  }
+  if (type === 'grpc' && s.grpc === undefined) out.push({ segs: ['spec', 'health', 'type'], message: 'a grpc check needs spec.grpc' });
+  if (type === 'grpc' && provider === 'nomad') {
+    out.push({ segs: ['spec', 'health', 'type'], message: "a grpc check needs the consul service provider (Nomad's own checks are http or tcp)" });
+  }
+  if (type === 'tcp' && s.port === undefined && s.grpc === undefined) {
+    out.push({ segs: ['spec', 'health', 'type'], message: 'a tcp check needs spec.port or spec.grpc.port' });
+  }
+  if (type === 'none') return;
+  const interval = parseDurationNs(h.interval ?? DEFAULT_HEALTH_INTERVAL);
+  const timeout = parseDurationNs(h.timeout ?? DEFAULT_HEALTH_TIMEOUT);
+  if (interval !== undefined && interval < SECOND_NS) {
+    out.push({ segs: ['spec', 'health', 'interval'], message: `${h.interval} is shorter than the minimum 1s` });
+  }
+  if (timeout !== undefined && timeout < SECOND_NS) {
+    out.push({ segs: ['spec', 'health', 'timeout'], message: `${h.timeout} is shorter than the minimum 1s` });
+  } else if (timeout !== undefined && interval !== undefined && timeout >= interval) {
+    const iv = h.interval ?? `${DEFAULT_HEALTH_INTERVAL} (default)`;
+    out.push({ segs: ['spec', 'health', 'timeout'], message: `${h.timeout ?? DEFAULT_HEALTH_TIMEOUT} must be shorter than the interval ${iv}` });
+  }
+}
+
+function checkScaling(s: AppSpec, out: Out): void {
+  const sc = s.scaling;
+  if (!sc) return;
+  if (sc.min > sc.max) out.push({ segs: ['spec', 'scaling', 'max'], message: `${sc.max} is less than spec.scaling.min (${sc.min})` });
+  else if (s.count !== undefined && (s.count < sc.min || s.count > sc.max)) {
+    out.push({ segs: ['spec', 'count'], message: `${s.count} is outside spec.scaling [${sc.min}, ${sc.max}]` });
+  }
+}
