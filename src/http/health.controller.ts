@@ -28,6 +28,8 @@ export class HealthController {
 
   @Get('metrics')
   async scrape(@Res() res: HttpResponse): Promise<void> {
+    // drover_ready mirrors /readyz at every scrape, not only when someone happened to call /readyz
+    this.metrics.ready.set(this.controller.readiness().every((c) => c.ok) ? 1 : 0);
     const body = await this.metrics.registry.metrics();
     // a Buffer so express keeps Prometheus' content type byte for byte (a string would re-order its parameters)
     res.status(200).setHeader('Content-Type', this.metrics.registry.contentType);
