@@ -8,12 +8,13 @@ import type { ClusterDefaults } from '../../config.js';
 import type { NomadJob, NomadNetwork, NomadPort, NomadTaskGroup } from '../nomad-types.js';
 import type { AppSpec, LoadedApp } from '../../spec/types.js';
 import { hashText, OWNERSHIP_META, ownershipMeta, sortedRecord } from './meta.js';
-import { renderServices } from './services.js';
+import { registersItself, registrarServices, renderServices, WEAVE_SERVICES_META } from './services.js';
 import { renderTask } from './task.js';
 
 export { OWNERSHIP_META, specHash } from './meta.js';
 export { routeNames } from './traefik.js';
 export { formatJobs } from './output.js';
+export { parseRegistrarServices, WEAVE_SERVICES_META, type RegistrarCheck, type RegistrarService } from './services.js';
 
 export function renderJob(app: LoadedApp, defaults: ClusterDefaults): NomadJob {
   const spec = app.manifest.spec;
@@ -36,7 +37,11 @@ export function renderJob(app: LoadedApp, defaults: ClusterDefaults): NomadJob {
 function renderGroup(app: LoadedApp, spec: AppSpec, d: ClusterDefaults): NomadTaskGroup {
   const task = renderTask(app.name, spec, d);
   const services = renderServices(app.namespace, app.name, spec, d);
-  if (services.length > 0) task.Services = services;
+  // Weave proxy mode: Nomad would advertise the docker bridge address, so drover's node registrar
+  // registers these services itself from the task Meta (src/registrar/).
+  if (services.length > 0 && registersItself(spec, d)) {
+    task.Meta = { ...task.Meta, [WEAVE_SERVICES_META]: JSON.stringify(registrarServices(services, spec)) };
+  } else if (services.length > 0) task.Services = services;
   // Tasks is set last so the group's own fields come first in the JSON.
   const group = { Name: app.name, Count: spec.count ?? spec.scaling?.min ?? 1 } as NomadTaskGroup;
   const network = renderNetwork(spec);

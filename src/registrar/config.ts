@@ -1,0 +1,72 @@
+// The node registrar's own settings, read from the environment once at start (the lead wires it into
+// the app). Every problem is listed at once; nothing here is a secret.
+//   DROVER_REGISTRAR           on|off (default off: a drover on a node without docker/weave does nothing)
+//   DOCKER_HOST                unix:///path or tcp://host:port (default unix:///var/run/docker.sock)
+//   WEAVE_ROUTER_ADDR          http://host:port of the local weave router API (default http://127.0.0.1:6784)
+//   DROVER_REGISTRAR_INTERVAL  time between passes, a duration ≥ 100ms (default 10s)
+import { parseDurationMs } from '../core/duration.js';
+
+export type DockerEndpoint = { kind: 'unix'; socketPath: string } | { kind: 'tcp'; host: string; port: number };
+
+export interface RegistrarConfig {
+  enabled: boolean;
+  docker: DockerEndpoint;
+  /** base URL without a trailing slash */
+  weaveRouterUrl: string;
+  intervalMs: number;
+}
+
+export type RegistrarConfigResult = { ok: true; config: RegistrarConfig } | { ok: false; problems: string[] };
+
+const DEFAULTS = { docker: 'unix:///var/run/docker.sock', weave: 'http://127.0.0.1:6784', interval: '10s' };
+
+export function parseRegistrarConfig(env: Record<string, string | undefined> = process.env): RegistrarConfigResult {
+  const problems: string[] = [];
+  const get = (k: string, d: string) => (env[k] === undefined || env[k]!.trim() === '' ? d : env[k]!.trim());
+
+  const flag = get('DROVER_REGISTRAR', 'off').toLowerCase();
+  if (flag !== 'on' && flag !== 'off') problems.push(`DROVER_REGISTRAR: "${flag}" must be on or off`);
+
+  const docker = parseDockerHost(get('DOCKER_HOST', DEFAULTS.docker));
+  if (typeof docker === 'string') problems.push(`DOCKER_HOST: ${docker}`);
+
+  const weave = parseWeaveAddr(get('WEAVE_ROUTER_ADDR', DEFAULTS.weave));
+  if (weave.problem) problems.push(`WEAVE_ROUTER_ADDR: ${weave.problem}`);
+
+  const intervalText = get('DROVER_REGISTRAR_INTERVAL', DEFAULTS.interval);
+  const intervalMs = parseDurationMs(intervalText);
+  if (intervalMs === undefined || intervalMs < 100) problems.push(`DROVER_REGISTRAR_INTERVAL: "${intervalText}" must be a duration of at least 100ms, e.g. 10s`);
+
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, config: { enabled: flag === 'on', docker: docker as DockerEndpoint, weaveRouterUrl: weave.url, intervalMs: intervalMs! } };
+}
+
+/** `unix:///var/run/docker.sock` or `tcp://127.0.0.1:2375`; anything else is explained, not thrown. */
+export function parseDockerHost(text: string): DockerEndpoint | string {
+  if (text.startsWith('unix://')) {
+    const path = text.slice('unix://'.length);
+    return path.startsWith('/') ? { kind: 'unix', socketPath: path } : `"${text}" must name an absolute socket path, e.g. unix:///var/run/docker.sock`;
+  }
+  if (text.startsWith('tcp://')) {
+    let u: URL;
+    try {
+      u = new URL(`http://${text.slice('tcp://'.length)}`);
+    } catch {
+      return `"${text}" is not tcp://host:port`;
+    }
+    const port = Number(u.port || '2375');
+    if (!u.hostname || u.pathname !== '/' || !(port > 0)) return `"${text}" is not tcp://host:port`;
+    return { kind: 'tcp', host: u.hostname.replace(/^\[|\]$/g, ''), port };
+  }
+  return `"${text}" must start with unix:// or tcp:// (TLS endpoints are not supported)`;
+}
+
+function parseWeaveAddr(text: string): { url: string; problem?: string } {
+  try {
+    const u = new URL(text.includes('://') ? text : `http://${text}`);
+    if (u.protocol !== 'http:') return { url: '', problem: `"${text}" must be an http:// URL (the weave router API has no TLS)` };
+    return { url: `${u.protocol}//${u.host}` };
+  } catch {
+    return { url: '', problem: `"${text}" is not a URL, e.g. http://127.0.0.1:6784` };
+  }
+}
