@@ -8,7 +8,7 @@ import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { createClients, type Clients } from './clients/index.js';
-import type { ConsulApi, NomadApi } from './clients/types.js';
+import type { ConsulApi, NomadApi, VaultApi } from './clients/types.js';
 import type { Config } from './config.js';
 import type { Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
@@ -28,6 +28,8 @@ export interface DroverAppOptions {
   nomad?: NomadApi;
   /** used for leader election (DROVER_LEADER_ELECTION=consul) */
   consul?: ConsulApi;
+  /** Vault pre-flight client; default: built from VAULT_ADDR, none when it is unset */
+  vault?: VaultApi;
   source?: SnapshotSource;
   metrics?: Metrics;
   clock?: Clock;
@@ -111,12 +113,16 @@ export class DroverModule {
       },
       {
         provide: CONTROLLER,
-        useFactory: (nomad: NomadApi, source: SnapshotSource, metrics: Metrics, leader: ConsulLeaderElector | null) =>
-          new Controller({
-            config, nomad, source, metrics, logger: opts.logger, clock: opts.clock,
+        useFactory: (nomad: NomadApi, source: SnapshotSource, metrics: Metrics, leader: ConsulLeaderElector | null, consul: ConsulApi) => {
+          // Consul: service verification of running apps. Vault: pre-flight before writes, only with VAULT_ADDR.
+          const vault = opts.vault ?? (config.vault ? upstream(metrics).vault : undefined);
+          return new Controller({
+            config, nomad, source, metrics, logger: opts.logger, clock: opts.clock, consul,
+            ...(vault ? { vault } : {}),
             ...(leader ? { canWrite: () => leader.canWrite(), leaderId: () => leader.leaderId() } : {}),
-          }),
-        inject: [NOMAD, SOURCE, METRICS, LEADER],
+          });
+        },
+        inject: [NOMAD, SOURCE, METRICS, LEADER, CONSUL],
       },
       DroverLifecycle,
       ...HTTP_PROVIDERS,

@@ -12,9 +12,13 @@ export const ERROR_CODES = [
 export const PRUNE_BLOCK_REASONS = ['snapshot-failed', 'file-broken', 'empty-desired-set', 'share-limit', 'prune-disabled', 'not-leader'] as const;
 export const GIT_FETCH_RESULTS = ['success', 'error'] as const;
 export const DRIFT_SOURCES = ['resync', 'event', 'snapshot'] as const;
+/** node registrar (src/registrar/): registrations wanted and held, wanted but not yet written, and containers whose state a pass could not learn */
+export const REGISTRAR_STATES = ['registered', 'pending', 'unknown'] as const;
 
 export class Metrics implements UpstreamObserver {
   readonly registry = new Registry();
+  /** Consul verification and Vault pre-flight series (issue #5), defined in the block at the end of this file */
+  readonly verify = new VerifyMetrics(this.registry);
   readonly reconcileTotal: Counter<'result'>;
   readonly reconcileErrors: Counter<'code'>;
   readonly reconcileDuration: Histogram;
@@ -38,6 +42,7 @@ export class Metrics implements UpstreamObserver {
   readonly workqueueLongestRunning: Gauge;
   readonly leader: Gauge;
   readonly ready: Gauge;
+  readonly registrarServices: Gauge<'state'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -70,6 +75,7 @@ export class Metrics implements UpstreamObserver {
     this.workqueueLongestRunning = new Gauge({ name: 'drover_workqueue_longest_running_seconds', help: 'How long the oldest in-flight reconcile has been running.', registers });
     this.leader = new Gauge({ name: 'drover_leader', help: '1 when this instance may write (leader, or leader election off).', registers });
     this.ready = new Gauge({ name: 'drover_ready', help: '1 when /readyz answers 200.', registers });
+    this.registrarServices = new Gauge({ name: 'drover_registrar_services', help: 'Weave proxy-mode registrations of this node, by state (registered, pending, unknown), after the last registrar pass.', labelNames: ['state'], registers });
 
     // Every label combination known up front starts at 0 so dashboards and rate() have no gaps.
     for (const r of RECONCILE_RESULTS) this.reconcileTotal.inc({ result: r }, 0);
@@ -85,6 +91,7 @@ export class Metrics implements UpstreamObserver {
     this.workqueueLongestRunning.set(0);
     this.leader.set(0);
     this.ready.set(0);
+    for (const st of REGISTRAR_STATES) this.registrarServices.set({ state: st }, 0);
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -124,5 +131,56 @@ export class Metrics implements UpstreamObserver {
     if (!l) return [];
     this.appInfoLabels.delete(`${namespace}/${app}`);
     return [l];
+  }
+}
+
+// --- Consul verification and Vault pre-flight (issue #5) ---
+// Per-app series start at 0 when the app appears (initApp) and go with it (forgetApp); per-service
+// instance series are set for every state of every verified service so a missing state reads 0.
+export const INSTANCE_STATES = ['passing', 'warning', 'critical', 'missing'] as const;
+export const CONSUL_VERIFY_RESULTS = ['ok', 'drift', 'problems', 'unreachable'] as const;
+
+export class VerifyMetrics {
+  readonly consulDrift: Gauge<'namespace' | 'app'>;
+  readonly serviceInstances: Gauge<'namespace' | 'app' | 'service' | 'state'>;
+  readonly vaultPreflightFailures: Counter<'namespace' | 'app'>;
+  readonly consulVerifications: Counter<'result'>;
+  private readonly servicesOf = new Map<string, Set<string>>();
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.consulDrift = new Gauge({ name: 'drover_app_consul_drift', help: '1 when Consul (or Nomad\'s service catalog) differs from what the app\'s job promises (tags, instance count, weave address), else 0.', labelNames: ['namespace', 'app'], registers });
+    this.serviceInstances = new Gauge({ name: 'drover_service_instances', help: 'Service instances of an app seen at the last verification, by check state (missing = running allocations without an instance).', labelNames: ['namespace', 'app', 'service', 'state'], registers });
+    this.vaultPreflightFailures = new Counter({ name: 'drover_vault_preflight_failures_total', help: 'Job writes held back because a Vault secret path was missing or forbidden.', labelNames: ['namespace', 'app'], registers });
+    this.consulVerifications = new Counter({ name: 'drover_consul_verifications_total', help: 'Service verifications of one app, by result.', labelNames: ['result'], registers });
+    for (const r of CONSUL_VERIFY_RESULTS) this.consulVerifications.inc({ result: r }, 0);
+  }
+
+  initApp(namespace: string, app: string): void {
+    this.consulDrift.set({ namespace, app }, 0);
+    this.vaultPreflightFailures.inc({ namespace, app }, 0);
+  }
+
+  forgetApp(namespace: string, app: string): void {
+    this.consulDrift.remove({ namespace, app });
+    this.vaultPreflightFailures.remove({ namespace, app });
+    this.setInstances(namespace, app, []);
+  }
+
+  /** Replaces the app's instance series; services no longer expected lose theirs. */
+  setInstances(namespace: string, app: string, services: string[], counts: { service: string; state: string; count: number }[] = []): void {
+    const key = `${namespace}/${app}`;
+    for (const service of this.servicesOf.get(key) ?? []) {
+      if (services.includes(service)) continue;
+      for (const state of INSTANCE_STATES) this.serviceInstances.remove({ namespace, app, service, state });
+    }
+    for (const service of services) {
+      for (const state of INSTANCE_STATES) {
+        const n = counts.find((c) => c.service === service && c.state === state)?.count ?? 0;
+        this.serviceInstances.set({ namespace, app, service, state }, n);
+      }
+    }
+    if (services.length) this.servicesOf.set(key, new Set(services));
+    else this.servicesOf.delete(key);
   }
 }

@@ -1,6 +1,7 @@
 // What the controller remembers per app between passes: the desired job (or why there is none), what
 // the last reconcile saw of the live job (so a resync can skip unchanged apps), and the served status.
-import type { NomadJob } from '../core/nomad-types.js';
+import type { HealthResult } from '../core/health.js';
+import type { AllocListStub, NomadJob } from '../core/nomad-types.js';
 import type { AppStatus } from '../core/status.js';
 import type { LoadedApp } from '../spec/types.js';
 
@@ -27,6 +28,12 @@ export interface AppRecord {
   /** the last pass failed: the next resync must look again */
   failed?: boolean;
   healthFinal: boolean;
+  /** health from Nomad alone; status.health is this with the service verification laid over it */
+  baseHealth?: HealthResult;
+  /** the allocations read at the last health evaluation (the instance count a verification expects) */
+  allocs?: AllocListStub[];
+  /** health was just (re)evaluated to a final state: verify the services on this pass */
+  verifyDue?: boolean;
   status: AppStatus;
 }
 

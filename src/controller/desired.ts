@@ -90,6 +90,7 @@ export async function applySnapshot(input: ApplySnapshotInput): Promise<ApplySna
     }
     records.delete(key);
     metrics.forgetApp(rec.namespace, rec.name);
+    metrics.verify.forgetApp(rec.namespace, rec.name);
   }
   metrics.invalidApps.set(desired.invalidKeys.size);
   logger.info('snapshot applied', { revision, apps: desired.keys.size, invalid: desired.invalidKeys.size, brokenFiles: desired.brokenFiles.size, changed: enqueue.length });
@@ -100,6 +101,7 @@ function createRecord(records: Map<string, AppRecord>, metrics: Metrics, namespa
   const rec = newRecord(namespace, name, config.selfHeal, config.prune);
   records.set(rec.key, rec);
   metrics.initApp(namespace, name);
+  metrics.verify.initApp(namespace, name);
   publish(rec, { metrics });
   return rec;
 }

@@ -1,8 +1,10 @@
 // The controller: joins snapshot source, Nomad and the pure core. It turns triggers (new snapshot,
 // Nomad job events, periodic resync, retries) into app keys on a work queue and keeps per-app status.
 // Steady state is cheap: a resync lists all jobs once and only re-reads apps whose live job moved.
+// With a Consul client, each resync (and each settled rollout) also verifies running apps' services
+// (service-verify.ts): catalog reads only, no Nomad request for provider consul, never a write.
 // Must not import: got, node:http, @nestjs/* (the Nest module wraps this class).
-import type { NomadApi } from '../clients/types.js';
+import type { ConsulApi, NomadApi, VaultApi } from '../clients/types.js';
 import type { Config } from '../config.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { toDroverError } from '../core/errors.js';
@@ -16,8 +18,9 @@ import type { ControllerApi, ReadinessCheck } from './types.js';
 import type { AppRecord } from './app-record.js';
 import { applySnapshot, type DesiredState } from './desired.js';
 import { runPrunePass, type OrphanStatus } from './prune-pass.js';
-import { reconcileApp, type DriftSource, type ReconcileContext } from './reconcile.js';
-import { WorkQueue, type BackoffOptions } from './workqueue.js';
+import { publish, reconcileApp, type DriftSource, type ReconcileContext } from './reconcile.js';
+import { applyHealth, verifiable, verifyServices, type VerifyContext } from './service-verify.js';
+import { WorkQueue, type BackoffOptions, type WorkResult } from './workqueue.js';
 import { watchJobEvents } from './events.js';
 
 export interface ControllerDeps {
@@ -33,11 +36,18 @@ export interface ControllerDeps {
   backoff?: Partial<BackoffOptions>;
   /** leader identity, when leader election is on */
   leaderId?: () => string | undefined;
+  /** set → running apps' services are verified against the catalog (Consul, or Nomad's own for provider nomad) */
+  consul?: ConsulApi;
+  /** set (VAULT_ADDR) → Vault pre-flight before writing a job whose Vault templates changed */
+  vault?: VaultApi;
 }
 
 export class Controller implements ControllerApi {
   private readonly records = new Map<string, AppRecord>();
   private readonly sources = new Map<string, DriftSource>();
+  /** keys whose services are to be verified on their next turn in the queue */
+  private readonly verifyRequested = new Set<string>();
+  private readonly verifier: VerifyContext | undefined;
   private readonly queue: WorkQueue;
   private readonly clock: Clock;
   private readonly ctx: ReconcileContext;
@@ -62,10 +72,12 @@ export class Controller implements ControllerApi {
       logger: deps.logger,
       clock: this.clock,
       canWrite: () => this.canWrite(),
+      ...(deps.vault ? { vault: deps.vault } : {}),
       nomadReached: (ok) => {
         this.nomadOk = ok ? { ok } : { ok, reason: 'the last Nomad call failed' };
       },
     };
+    this.verifier = deps.consul ? { consul: deps.consul, nomad: deps.nomad, metrics: deps.metrics, logger: deps.logger, clock: this.clock } : undefined;
     this.queue = new WorkQueue({
       concurrency: deps.config.concurrency,
       clock: this.clock,
@@ -138,6 +150,7 @@ export class Controller implements ControllerApi {
   requestSync(namespace: string, name: string): boolean {
     const key = `${namespace}/${name}`;
     if (!this.records.has(key)) return false;
+    this.verifyRequested.add(key);
     this.enqueue(key, 'resync');
     return true;
   }
@@ -174,12 +187,25 @@ export class Controller implements ControllerApi {
     this.queue.add(key);
   }
 
-  private async work(key: string) {
+  /** Reconciles the key unless only a service verification was asked for; then verifies when due. */
+  private async work(key: string): Promise<WorkResult> {
     const rec = this.records.get(key);
-    const source = this.sources.get(key) ?? 'resync';
+    const source = this.sources.get(key);
     this.sources.delete(key);
-    if (!rec) return 'done' as const;
-    return reconcileApp(rec, source, this.ctx);
+    const verify = this.verifyRequested.delete(key);
+    if (!rec) return 'done';
+    const result = source !== undefined || !verify ? await reconcileApp(rec, source ?? 'resync', this.ctx) : 'done';
+    if (this.verifier && (verify || rec.verifyDue) && verifiable(rec)) {
+      rec.verifyDue = false;
+      try {
+        await verifyServices(rec, this.verifier);
+      } catch (e) {
+        this.deps.logger.warn('service verification failed', { app: key, error: toDroverError(e).message });
+      }
+      applyHealth(rec);
+      publish(rec, this.ctx);
+    }
+    return result;
   }
 
   /** Snapshots are applied one at a time, in the order they arrive. */
@@ -243,12 +269,23 @@ export class Controller implements ControllerApi {
       if (rec.problems) continue;
       if (needsReconcile(rec, byKey.get(rec.key))) this.enqueue(rec.key, 'resync');
     }
+    this.requestVerification();
     if (!this.desired) return;
     const live: LiveJobRef[] = stubs.map((s) => ({ namespace: s.Namespace || 'default', id: s.ID, stop: s.Stop, meta: s.Meta }));
     this.orphans = await runPrunePass(live, this.desired, {
       config: this.deps.config, nomad: this.deps.nomad, metrics: this.deps.metrics, logger: this.deps.logger,
       clock: this.clock, canWrite: () => this.canWrite(), records: this.records,
     });
+  }
+
+  /** Resync cadence: every verifiable app's services are compared once, through the queue (one worker per key). */
+  private requestVerification(): void {
+    if (!this.verifier) return;
+    for (const rec of this.records.values()) {
+      if (!verifiable(rec)) continue;
+      this.verifyRequested.add(rec.key);
+      this.queue.add(rec.key);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 // Reconcile one app, level-triggered: read the live job afresh, diff against the desired job, and
 // (self-heal on) confirm with Nomad's plan before registering with EnforceIndex. Every branch bumps a
 // metric and leaves the app's status describing what was seen and done.
-import type { NomadApi } from '../clients/types.js';
+import type { NomadApi, VaultApi } from '../clients/types.js';
 import type { Clock } from '../core/clock.js';
 import { diffJob, type JobDiffResult } from '../core/diff.js';
 import { DroverError, toDroverError } from '../core/errors.js';
@@ -11,6 +11,8 @@ import type { NomadJob } from '../core/nomad-types.js';
 import { redactPatch } from '../core/redact.js';
 import type { DRIFT_SOURCES, Metrics } from '../metrics.js';
 import { seenFrom, type AppRecord } from './app-record.js';
+import { applyHealth } from './service-verify.js';
+import { vaultGate } from './vault-gate.js';
 import type { WorkResult } from './workqueue.js';
 
 export type DriftSource = (typeof DRIFT_SOURCES)[number];
@@ -21,6 +23,8 @@ export interface ReconcileContext {
   logger: Logger;
   clock: Clock;
   canWrite: () => boolean;
+  /** set when VAULT_ADDR is: jobs whose Vault templates changed are pre-flighted before a write */
+  vault?: VaultApi;
   /** reports whether the last Nomad call reached Nomad (for readiness) */
   nomadReached: (ok: boolean) => void;
 }
@@ -95,6 +99,7 @@ async function reconcileOnce(rec: AppRecord, source: DriftSource, ctx: Reconcile
       return 'noop';
     }
   }
+  await vaultGate(rec, live, ctx);
   if (!ctx.canWrite()) throw new DroverError('not-leader', 'this instance may not write to Nomad (not the leader)');
   const resp = await ctx.nomad.registerJob(desired, { namespace: ns, enforceIndex: true, jobModifyIndex: live?.JobModifyIndex ?? 0 });
   if (live) ctx.metrics.selfHeal.inc({ namespace: ns, app: rec.name });
@@ -103,8 +108,8 @@ async function reconcileOnce(rec: AppRecord, source: DriftSource, ctx: Reconcile
   rec.seen = { exists: true, jobModifyIndex: resp.JobModifyIndex, modifyIndex: resp.JobModifyIndex, stop: false, specHash: rec.hash };
   markInSync(rec, ctx, live ? 'update' : 'create');
   rec.healthFinal = false;
-  rec.status.health = 'Progressing';
-  rec.status.healthReasons = ['new job version submitted'];
+  rec.baseHealth = { status: 'Progressing', reasons: ['new job version submitted'] };
+  applyHealth(rec);
   publish(rec, ctx);
   return 'applied';
 }
@@ -139,9 +144,9 @@ function markInSync(rec: AppRecord, ctx: ReconcileContext, action: 'noop' | 'cre
 /** Allocations and deployment are read only when the job changed or health is not final yet. */
 async function refreshHealth(rec: AppRecord, live: NomadJob | null, changed: boolean, ctx: ReconcileContext): Promise<void> {
   if (!live || live.Stop) {
-    const h = jobHealth(live, [], null);
-    rec.status.health = h.status;
-    rec.status.healthReasons = h.reasons;
+    rec.baseHealth = jobHealth(live, [], null);
+    rec.allocs = [];
+    applyHealth(rec);
     rec.healthFinal = true;
     return;
   }
@@ -150,10 +155,12 @@ async function refreshHealth(rec: AppRecord, live: NomadJob | null, changed: boo
     ctx.nomad.jobAllocations(live.ID, { namespace: rec.namespace }),
     ctx.nomad.jobDeployment(live.ID, { namespace: rec.namespace }),
   ]);
-  const h = jobHealth(live, allocs.value, dep.value);
-  rec.status.health = h.status;
-  rec.status.healthReasons = h.reasons;
-  rec.healthFinal = isHealthFinal(h.status);
+  rec.baseHealth = jobHealth(live, allocs.value, dep.value);
+  rec.allocs = allocs.value;
+  applyHealth(rec);
+  rec.healthFinal = isHealthFinal(rec.baseHealth.status);
+  // Health just settled (a rollout finished, or first sight of the job): compare the service catalog now.
+  if (rec.healthFinal) rec.verifyDue = true;
 }
 
 export function publish(rec: AppRecord, ctx: { metrics: Metrics }): void {

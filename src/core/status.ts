@@ -24,4 +24,22 @@ export interface AppStatus {
   problems?: string[];
   /** Nomad's view when known */
   job?: { version?: number; jobModifyIndex?: number; status?: string; stop?: boolean };
+  /** the service catalog (Consul, or Nomad's own for provider nomad) against what the job promises; absent until verified or when the app has no services */
+  consul?: ConsulVerifyStatus;
+}
+
+export interface ConsulVerifyStatus {
+  /** verified: the fields below are from checkedAt; unreachable: the last read failed (see error) and the fields below are the last known */
+  state: 'verified' | 'unreachable';
+  /** a tag, instance-count or weave-address mismatch (a failing check alone is not drift) */
+  drift: boolean;
+  /** one line per problem, expected vs observed */
+  problems: string[];
+  /** informational: extra tags nobody promised */
+  notes: string[];
+  instances: { service: string; state: 'passing' | 'warning' | 'critical' | 'missing'; count: number }[];
+  /** ISO time of the last successful verification */
+  checkedAt?: string;
+  /** why the catalog could not be read (state unreachable) */
+  error?: string;
 }
