@@ -14,16 +14,19 @@ import type { Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
 import { Controller } from './controller/index.js';
 import { configureHttp, HTTP_CONTROLLERS, HTTP_PROVIDERS } from './http/index.js';
-import { CONFIG, CONSUL, CONTROLLER, LEADER, LOGGER, METRICS, NOMAD, SOURCE } from './http/tokens.js';
+import { CONFIG, CONSUL, CONTROLLER, LEADER, LOGGER, METRICS, NOMAD, REGISTRAR, SOURCE } from './http/tokens.js';
 import { ConsulLeaderElector } from './leader/consul-lock.js';
 import { createLogger, NestLoggerAdapter } from './logging.js';
 import { Metrics } from './metrics.js';
+import { DockerClient, NodeRegistrar, registrarMetrics, WeaveClient, type RegistrarConfig } from './registrar/index.js';
 import { GitSource } from './source/git.js';
 import type { SnapshotSource } from './source/types.js';
 
 export { CONFIG, CONSUL, CONTROLLER, LEADER, LOGGER, METRICS, NOMAD, SOURCE } from './http/tokens.js';
 
 export interface DroverAppOptions {
+  /** the weave node registrar (DROVER_REGISTRAR=on); off when absent */
+  registrar?: RegistrarConfig;
   logger?: Logger;
   nomad?: NomadApi;
   /** used for leader election (DROVER_LEADER_ELECTION=consul) */
@@ -57,6 +60,7 @@ export class DroverLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
   constructor(
     @Inject(CONTROLLER) private readonly controller: Controller,
     @Inject(LEADER) private readonly leader: ConsulLeaderElector | null,
+    @Inject(REGISTRAR) private readonly registrar: NodeRegistrar | null,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
   ) {}
@@ -69,6 +73,8 @@ export class DroverLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
       });
       this.leader.start();
     }
+    // Every instance registers its own node's weave services, leader or not.
+    this.registrar?.start();
     // Not awaited: the first clone of a big repository must not hold up /healthz; /readyz reports it.
     // controller.start() starts the git source and the Nomad event stream.
     this.started = this.controller.start().catch((e: unknown) => {
@@ -81,6 +87,7 @@ export class DroverLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
     if (server?.listening) server.close(); // stop accepting; Nest drops idle connections after the hooks
     this.logger.info('shutting down: stopping the git source, the event stream and the work queue');
     await this.started;
+    await this.registrar?.stop();
     await this.controller.stop(); // stops the source poller and the event stream; in-flight writes finish
     await this.leader?.stop(); // released last so a follower takes over only once our writes are done
     this.logger.info('shutdown complete');
@@ -105,6 +112,19 @@ export class DroverModule {
             ? new ConsulLeaderElector({ consul, key: config.leaderKey, ttlMs: config.leaderTtlMs, id: `${hostname()}:${process.pid}`, logger: opts.logger, metrics, clock: opts.clock })
             : null,
         inject: [CONSUL, METRICS],
+      },
+      {
+        provide: REGISTRAR,
+        // The registrar talks to this node's local Consul agent (CONSUL_HTTP_ADDR on a node is the local agent).
+        useFactory: (nomad: NomadApi, consul: ConsulApi, metrics: Metrics) =>
+          opts.registrar
+            ? new NodeRegistrar({
+                owner: config.cluster.owner, nomad, consul, intervalMs: opts.registrar.intervalMs, logger: opts.logger,
+                docker: new DockerClient(opts.registrar.docker), weave: new WeaveClient(opts.registrar.weaveRouterUrl),
+                onPass: registrarMetrics(metrics.registrarServices),
+              })
+            : null,
+        inject: [NOMAD, CONSUL, METRICS],
       },
       {
         provide: SOURCE,

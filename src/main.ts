@@ -6,6 +6,7 @@ import type { DroverApp, DroverAppOptions } from './app.module.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { createLogger } from './logging.js';
 import { validateGitConfig } from './source/git.js';
+import { parseRegistrarConfig } from './registrar/config.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -21,6 +22,8 @@ export function loadRunConfig(env: Env, isTty = false): Config {
   }
   const git = config?.git ?? { url: env.DROVER_GIT_URL || undefined, ref: env.DROVER_GIT_REF || 'main', path: env.DROVER_GIT_PATH || '.', pollIntervalMs: 30_000 };
   problems.push(...validateGitConfig(git));
+  const registrar = parseRegistrarConfig(env);
+  if (!registrar.ok) problems.push(...registrar.problems);
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   return config;
 }
@@ -35,7 +38,13 @@ export async function runDrover(env: Env = process.env, opts: DroverAppOptions &
   const logger = opts.logger ?? createLogger({ format: config.logFormat, level: config.logLevel });
   // Loaded here, not at the top: every CLI command imports this file, and only `run` needs Nest.
   const { createDroverApp } = await import('./app.module.js');
-  const drover = await createDroverApp(config, { ...opts, logger, workDir: opts.workDir ?? (env.DROVER_WORK_DIR || undefined) });
+  const registrar = parseRegistrarConfig(env);
+  const drover = await createDroverApp(config, {
+    ...opts,
+    logger,
+    workDir: opts.workDir ?? (env.DROVER_WORK_DIR || undefined),
+    registrar: opts.registrar ?? (registrar.ok && registrar.config.enabled ? registrar.config : undefined),
+  });
   if (opts.shutdownHooks ?? true) drover.app.enableShutdownHooks(['SIGINT', 'SIGTERM'], { useProcessExit: true });
   try {
     await drover.app.listen(config.listen.port, config.listen.host);

@@ -9,3 +9,5 @@ export const CONTROLLER = 'drover.controller';
 export const CONSUL = 'drover.consul';
 /** ConsulLeaderElector when DROVER_LEADER_ELECTION=consul, else null */
 export const LEADER = 'drover.leader';
+/** NodeRegistrar when DROVER_REGISTRAR=on, else null */
+export const REGISTRAR = 'drover.registrar';
