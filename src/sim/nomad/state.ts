@@ -1,6 +1,7 @@
 // The simulated Nomad's state store: one raft index that only grows, per-table indexes (what
 // blocking queries return), jobs, allocations, deployments, native service registrations, and the
 // bounded event buffer the event stream replays from.
+import type { NomadServiceRegistration } from '../../core/nomad-types.js';
 import { EventEmitter } from 'node:events';
 import type { EventFrame, NomadEvent } from '../../core/nomad-types.js';
 import type { Obj } from './util.js';
@@ -39,20 +40,8 @@ export interface Alloc {
   bridgeIp: string;
 }
 
-export interface ServiceRegistration {
-  ID: string;
-  ServiceName: string;
-  Namespace: string;
-  NodeID: string;
-  Datacenter: string;
-  JobID: string;
-  AllocID: string;
-  Tags: string[] | null;
-  Address: string;
-  Port: number;
-  CreateIndex: number;
-  ModifyIndex: number;
-}
+/** The registration record is the API's own shape (src/core/nomad-types.ts). */
+export type ServiceRegistration = NomadServiceRegistration;
 
 export const EVENT_BUFFER = 100;
 

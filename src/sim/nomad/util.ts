@@ -1,4 +1,5 @@
 // Small helpers for the simulated Nomad: Go-style durations, deep equality, copies and ids.
+import { parseDurationMs } from '../../core/duration.js';
 import { randomUUID } from 'node:crypto';
 
 export type Obj = Record<string, unknown>;
@@ -24,24 +25,9 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 export const uuid = (): string => randomUUID();
 
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Go's time.ParseDuration, in milliseconds; undefined when malformed. */
+/** Go's time.ParseDuration, in milliseconds; undefined when malformed (one parser for all of drover). */
 export function parseGoDuration(s: string): number | undefined {
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/y;
-  let total = 0;
-  let pos = 0;
-  let matched = false;
-  while (pos < s.length) {
-    re.lastIndex = pos;
-    const m = re.exec(s);
-    if (!m) return undefined;
-    total += Number(m[1]) * UNITS[m[2]!]!;
-    pos = re.lastIndex;
-    matched = true;
-  }
-  return matched ? total : undefined;
+  return parseDurationMs(s);
 }
 
 /** Nanoseconds as a Consul duration string ("10s", "500ms"). */
