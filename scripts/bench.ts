@@ -1,0 +1,214 @@
+// `npm run bench`: drover's performance numbers against the goals in issue #4. Writes nothing into the
+// repository (temp dirs only) and prints one table. Scale with BENCH_APPS (cold-sync sizes, comma
+// separated; default 1000,5000), BENCH_RENDER (apps for the parse+render pass; default 10000) and
+// BENCH_SAMPLES (latency samples; default 50). The largest BENCH_APPS size is used for steady state,
+// latencies and peak RSS. The simulator runs in a child process unless BENCH_SIM=inline.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clusterDefaultsFromEnv } from '../src/config.js';
+import type { Logger } from '../src/core/logger.js';
+import { renderJob } from '../src/core/render/index.js';
+import { runDrover, type RunningDrover } from '../src/main.js';
+import { loadAppTexts } from '../src/spec/index.js';
+import { createRepo, type TestRepo } from '../test/helpers/git.js';
+import { appFiles, appName, appYaml } from './bench/apps.js';
+import { startBenchSim, writesIn, type BenchSim } from './bench/sim.js';
+
+const sizes = (process.env.BENCH_APPS ?? '1000,5000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
+const renderCount = Number(process.env.BENCH_RENDER ?? 10_000);
+const samples = Number(process.env.BENCH_SAMPLES ?? 50);
+const rows: [string, string, string][] = [];
+const row = (what: string, value: string, goal = '') => {
+  rows.push([what, value, goal]);
+  process.stderr.write(`  ${what}: ${value}\n`);
+};
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU time (user + system) this process spent since `from`, in ms: robust when the machine is busy. */
+function cpuMs(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+}
+
+function benchRender(): void {
+  const defaults = clusterDefaultsFromEnv({});
+  const files = appFiles(renderCount);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = loadAppTexts(files, defaults);
+  const t1 = performance.now();
+  for (const a of result.apps) renderJob(a, defaults);
+  const t2 = performance.now();
+  if (result.problems.length > 0) throw new Error(`generated apps are invalid: ${result.problems.slice(0, 3).map((p) => `${p.file}: ${p.message}`).join('; ')}`);
+  const ms = t2 - t0;
+  row(`parse+validate+render ${result.apps.length} apps`, `${ms.toFixed(0)} ms (load ${(t1 - t0).toFixed(0)}, render ${(t2 - t1).toFixed(0)}; CPU ${cpuMs(cpu0).toFixed(0)}) = ${Math.round(result.apps.length / (ms / 1000))} apps/s`, 'all < 1000 ms');
+}
+
+interface Rig {
+  sim: BenchSim;
+  repo: TestRepo;
+  drover: RunningDrover;
+  workDir: string;
+}
+
+async function coldSync(n: number): Promise<Rig> {
+  const sim = await startBenchSim(n, 5);
+  await sim.setFaults({ latencyMs: 2 });
+  const files: Record<string, string> = {};
+  for (const f of appFiles(n)) files[`apps/${f.file}`] = f.text;
+  const repo = createRepo({ files });
+  const workDir = mkdtempSync(join(tmpdir(), 'drover-bench-'));
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const drover = await runDrover(
+    {
+      NOMAD_ADDR: sim.urls.nomad, CONSUL_HTTP_ADDR: sim.urls.consul, VAULT_ADDR: sim.urls.vault, VAULT_TOKEN: 'root',
+      DROVER_GIT_URL: repo.url, DROVER_GIT_PATH: 'apps', DROVER_GIT_POLL_INTERVAL: '1h', DROVER_RESYNC_INTERVAL: '1h',
+      DROVER_LISTEN: '127.0.0.1:0', DROVER_LOG_LEVEL: 'error',
+    },
+    { shutdownHooks: false, workDir, logger: silent },
+  );
+  await drover.started;
+  const names = Array.from({ length: n }, (_, i) => appName(i));
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const ids = await sim.jobIds();
+    if (names.every((id) => ids.has(id))) break;
+    if (Date.now() > deadline) throw new Error(`cold sync of ${n} apps did not finish within 300 s`);
+    await sleep(100);
+  }
+  const registered = performance.now() - t0;
+  await drover.controller.idle(300_000);
+  const ms = performance.now() - t0;
+  const cpu = cpuMs(cpu0);
+  const counters = await sim.counters();
+  const total = Object.values(counters).reduce((a, b) => a + b, 0);
+  row(`cold sync ${n} apps (2 ms/request, sim ${sim.mode})`, `${(ms / 1000).toFixed(2)} s (all registered at ${(registered / 1000).toFixed(2)} s) = ${Math.round(n / (ms / 1000))} apps/s, ${total} Nomad requests, CPU: drover process ${(cpu / 1000).toFixed(1)} s${simCpu(sim)}`, n >= 5000 ? '5000 < 60 s' : '');
+  if (process.env.BENCH_VERBOSE) process.stderr.write(`    ${JSON.stringify(counters)}\n`);
+  return { sim, repo, drover, workDir };
+}
+
+async function steadyState(rig: Rig, n: number): Promise<void> {
+  const { sim, drover } = rig;
+  await drover.controller.idle(60_000);
+  await sim.resetCounters();
+  await drover.controller.resync();
+  await drover.controller.idle(60_000);
+  const c = await sim.counters();
+  delete c['GET /v1/event/stream'];
+  const requests = Object.values(c).reduce((a, b) => a + b, 0);
+  const byRoute = Object.entries(c).map(([k, v]) => `${k}×${v}`).join(', ');
+  row(`steady-state resync, ${n} apps in sync: Nomad requests`, `${requests} (${byRoute || 'none'})`, '≤ 5');
+  row('steady-state resync: Nomad writes', String(writesIn(c)), '0');
+}
+
+function simCpu(sim: BenchSim): string {
+  const s = sim.cpuSeconds();
+  return s === undefined ? '' : `, simulator process ${s.toFixed(1)} s`;
+}
+
+function stats(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
+  return `median ${q(0.5).toFixed(0)} ms, p99 ${q(0.99).toFixed(0)} ms, max ${s[s.length - 1]!.toFixed(0)} ms (${s.length} samples)`;
+}
+
+async function commitLatency(rig: Rig): Promise<void> {
+  const { sim, repo, drover } = rig;
+  const out: number[] = [];
+  const counts = new Map<number, number>();
+  const parts = { commit: [] as number[], refresh: [] as number[], rest: [] as number[] };
+  for (let k = 0; k < samples; k++) {
+    const i = (k * 7) % 50; // a handful of apps, each changed several times
+    const before = (await sim.job(appName(i)))!.JobModifyIndex;
+    const count = (counts.get(i) ?? 1) + 1;
+    counts.set(i, count);
+    const t0 = performance.now();
+    repo.commit({ [`apps/${appName(i)}.yaml`]: appYaml(i, count) }, `sample ${k}`);
+    const t1 = performance.now();
+    await drover.source.refresh();
+    const t2 = performance.now();
+    await until(async () => (await sim.job(appName(i)))!.JobModifyIndex !== before, 30_000);
+    out.push(performance.now() - t0);
+    parts.commit.push(t1 - t0);
+    parts.refresh.push(t2 - t1);
+    parts.rest.push(performance.now() - t2);
+    await drover.controller.idle(30_000);
+  }
+  row('commit → registered (commit + refresh + load + write)', stats(out), 'p99 < 2000 ms');
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(0);
+  row('  of which (medians)', `git commit ${med(parts.commit)} ms, source.refresh() ${med(parts.refresh)} ms, then until the job moved ${med(parts.rest)} ms`);
+}
+
+async function healLatency(rig: Rig): Promise<void> {
+  const { sim, drover } = rig;
+  const out: number[] = [];
+  for (let k = 0; k < samples; k++) {
+    const id = appName(100 + (k % 50));
+    const job = (await sim.job(id))!;
+    const want = job.TaskGroups[0]!.Count;
+    job.TaskGroups[0]!.Count = want + 5;
+    const t0 = performance.now();
+    const r = await fetch(`${sim.urls.nomad}/v1/jobs`, { method: 'PUT', body: JSON.stringify({ Job: job }) });
+    if (!r.ok) throw new Error(`manual register failed: ${r.status} ${await r.text()}`);
+    await until(async () => (await sim.job(id))!.TaskGroups[0]!.Count === want, 30_000);
+    out.push(performance.now() - t0);
+    await drover.controller.idle(30_000);
+  }
+  row('drift → healed (manual register → back to git)', stats(out), 'p99 < 2000 ms');
+}
+
+async function until(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await sleep(2);
+  }
+}
+
+async function close(rig: Rig): Promise<void> {
+  await rig.drover.close();
+  await rig.sim.close();
+  rig.repo.remove();
+  rmSync(rig.workDir, { recursive: true, force: true });
+}
+
+async function main(): Promise<void> {
+  process.stderr.write('drover bench (progress on stderr, table on stdout)\n');
+  const load = (await import('node:os')).loadavg()[0]!.toFixed(1);
+  row('machine', `${(await import('node:os')).cpus().length} CPUs, load average ${load} at start`);
+  // Nest + express take seconds to load under tsx; a one-time process cost, kept out of the sync timings.
+  const t0 = performance.now();
+  await import('../src/app.module.js');
+  row('load the drover modules (tsx, once per process)', `${(performance.now() - t0).toFixed(0)} ms`);
+  const largest = Math.max(...sizes);
+  for (const n of sizes) {
+    const rig = await coldSync(n);
+    if (n === largest) {
+      await steadyState(rig, n);
+      await rig.sim.setFaults({ latencyMs: 0 });
+      if (samples > 0) {
+        await commitLatency(rig);
+        await healLatency(rig);
+      }
+    }
+    await close(rig);
+  }
+  // maxRSS is the process peak so far: taken before the render pass so that pass does not count
+  row(`peak RSS through the ${largest}-app run (drover${process.env.BENCH_SIM === 'inline' ? ' + simulator' : ''})`, `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`, '< 200 MB');
+  benchRender();
+  const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
+  const line = (r: [string, string, string]) => `| ${r[0].padEnd(w[0]!)} | ${r[1].padEnd(w[1]!)} | ${r[2]}`;
+  process.stdout.write(`\n${line(['measure', 'result', 'goal'])}\n`);
+  for (const r of rows) process.stdout.write(`${line(r)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
