@@ -10,6 +10,7 @@ interface SimFlags {
   consulPort: string;
   vaultPort: string;
   allocDelay: string;
+  namespaces: string;
 }
 
 const VAULT_TOKEN = 'root';
@@ -23,6 +24,8 @@ export function registerSim(program: Command): void {
     .option('--consul-port <port>', 'simulated Consul HTTP port (0 = any free port)', '8500')
     .option('--vault-port <port>', 'simulated Vault HTTP port (0 = any free port)', '8200')
     .option('--alloc-delay <duration>', 'how long a simulated allocation takes to start, e.g. 200ms', '200ms')
+    // Nomad refuses jobs in a namespace that does not exist; the examples use `default` and `tenant-b` (seed 003).
+    .option('--namespaces <list>', 'Nomad namespaces that exist, comma-separated', 'default,tenant-b')
     .action(async (flags: SimFlags) => {
       const problems: string[] = [];
       const port = (flag: string, v: string) => {
@@ -35,9 +38,12 @@ export function registerSim(program: Command): void {
       const vaultPort = port('vault-port', flags.vaultPort);
       const allocDelayMs = parseDurationMs(flags.allocDelay);
       if (allocDelayMs === undefined) problems.push(`--alloc-delay: "${flags.allocDelay}" is not a duration (e.g. 200ms, 1s)`);
+      const namespaces = flags.namespaces.split(',').map((n) => n.trim()).filter(Boolean);
+      for (const n of namespaces) if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(n)) problems.push(`--namespaces: "${n}" is not a valid namespace name`);
+      if (!namespaces.includes('default')) namespaces.unshift('default');
       if (problems.length) throw new Error(problems.join('; '));
 
-      const cluster = await startSimCluster({ host: flags.host, nomadPort, consulPort, vaultPort, allocDelayMs, vaultToken: VAULT_TOKEN });
+      const cluster = await startSimCluster({ host: flags.host, nomadPort, consulPort, vaultPort, allocDelayMs, vaultToken: VAULT_TOKEN, nomad: { namespaces } });
       const out = (s: string) => process.stdout.write(`${s}\n`);
       out('drover sim: simulated cluster running (Nomad, Consul and Vault simulators, not real servers)');
       out(`  Nomad   ${cluster.urls.nomad}`);
