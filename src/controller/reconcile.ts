@@ -9,6 +9,7 @@ import { isHealthFinal, jobHealth } from '../core/health.js';
 import type { Logger } from '../core/logger.js';
 import type { NomadJob } from '../core/nomad-types.js';
 import { redactPatch } from '../core/redact.js';
+import { OWNERSHIP_META } from '../core/render/index.js';
 import type { DRIFT_SOURCES, Metrics } from '../metrics.js';
 import { seenFrom, type AppRecord } from './app-record.js';
 import { applyHealth } from './service-verify.js';
@@ -79,9 +80,13 @@ async function reconcileOnce(rec: AppRecord, source: DriftSource, ctx: Reconcile
     return 'noop';
   }
 
-  // A new app's first create is not drift; a job that vanished behind drover's back is.
-  if (live || existedBefore) recordDrift(rec, diff, source, ctx);
-  if (!rec.status.selfHeal && live) {
+  // A rollout is git moving ahead of a job drover wrote (the live spec hash is an older one of ours): it is
+  // applied whatever self-heal says, and it is not drift. Drift is the live job moving away from what git says
+  // while git stayed put (same spec hash), or the job stopped/vanishing behind drover's back. A new app's first
+  // create is neither.
+  const rollout = live !== null && !live.Stop && live.Meta?.[OWNERSHIP_META.specHash] !== rec.hash;
+  if (!rollout && (live || existedBefore)) recordDrift(rec, diff, source, ctx);
+  if (!rec.status.selfHeal && live && !rollout) {
     rec.status.sync = 'OutOfSync';
     rec.status.lastAction = 'none';
     await refreshHealth(rec, live, changed, ctx);
@@ -102,8 +107,8 @@ async function reconcileOnce(rec: AppRecord, source: DriftSource, ctx: Reconcile
   await vaultGate(rec, live, ctx);
   if (!ctx.canWrite()) throw new DroverError('not-leader', 'this instance may not write to Nomad (not the leader)');
   const resp = await ctx.nomad.registerJob(desired, { namespace: ns, enforceIndex: true, jobModifyIndex: live?.JobModifyIndex ?? 0 });
-  if (live) ctx.metrics.selfHeal.inc({ namespace: ns, app: rec.name });
-  ctx.logger.info(live ? 'job updated' : 'job created', { app: rec.key, kind: diff.kind, fields: diff.fields, jobModifyIndex: resp.JobModifyIndex });
+  if (live && !rollout) ctx.metrics.selfHeal.inc({ namespace: ns, app: rec.name });
+  ctx.logger.info(rollout ? 'job rolled out' : live ? 'job healed' : 'job created', { app: rec.key, kind: diff.kind, fields: diff.fields, jobModifyIndex: resp.JobModifyIndex });
   // What we just wrote is what the next pass will see; the event for our own write then costs one read.
   rec.seen = { exists: true, jobModifyIndex: resp.JobModifyIndex, modifyIndex: resp.JobModifyIndex, stop: false, specHash: rec.hash };
   markInSync(rec, ctx, live ? 'update' : 'create');

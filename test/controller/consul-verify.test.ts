@@ -267,7 +267,7 @@ test('after a rollout the services are verified again without waiting for a resy
   const w = await webRunning(t);
   const before = w.controller.getApp('default', 'web')!.consul!.checkedAt!;
   await w.source.commit({ 'apps/web.yaml': WEB.replace('count: 2', 'count: 3') });
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 15_000;
   for (;;) {
     await w.controller.idle();
     const c = w.controller.getApp('default', 'web')!.consul!;

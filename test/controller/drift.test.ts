@@ -237,3 +237,21 @@ test('local diff says drift but Nomad plan says none: counted as false drift, no
   t.is(writes, 2, 'the create and the tamper only');
   t.is(h.sim.getJob('default', 'web')!.TaskGroups[0]!.Count, 2);
 });
+
+test('a new commit is a rollout, not drift: applied even with self-heal off, no drift or self-heal counted', async (t) => {
+  const h = await startHarness(t);
+  await h.controller.start();
+  await h.source.commit({ 'apps/web.yaml': appYaml('web', { count: 2, selfHeal: false }) });
+  await h.controller.idle();
+  const v0 = h.sim.getJob('default', 'web')!.Version!;
+  await h.source.commit({ 'apps/web.yaml': appYaml('web', { count: 3, selfHeal: false }) });
+  await h.until('rolled out', () => h.sim.getJob('default', 'web')!.TaskGroups[0]!.Count === 3);
+  await h.controller.idle();
+  t.is(h.sim.getJob('default', 'web')!.Version, v0 + 1);
+  t.is(h.controller.getApp('default', 'web')!.sync, 'Synced');
+  t.is(h.controller.getApp('default', 'web')!.lastAction, 'update');
+  t.is(await h.metric('drover_self_heal_total', { namespace: 'default', app: 'web' }), 0);
+  for (const source of ['snapshot', 'event', 'resync']) {
+    t.is(await h.metric('drover_drift_detected_total', { namespace: 'default', app: 'web', source }), 0, source);
+  }
+});
