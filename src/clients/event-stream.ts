@@ -17,17 +17,34 @@ const MAX_LINE_BYTES = 64 * 1024 * 1024;
 /** Failures that another connection attempt cannot fix: handed to the consumer. */
 const TERMINAL: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['unauthorized', 'rejected', 'not-found']);
 
+/**
+ * Splits a byte stream into lines in linear time: a partial line is kept as a list of chunks and
+ * joined once its newline arrives, and only new data is scanned for `\n` (a frame carrying a whole
+ * job can be megabytes, arriving in many small chunks).
+ */
 export class LineSplitter {
   private readonly decoder = new StringDecoder('utf8');
-  private pending = '';
+  private pending: string[] = [];
+  private pendingLength = 0;
 
   /** Complete lines found so far; a partial last line is kept for the next chunk. */
   push(chunk: Buffer | string): string[] {
-    this.pending += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
-    const parts = this.pending.split('\n');
-    this.pending = parts.pop() ?? '';
-    if (this.pending.length > MAX_LINE_BYTES) throw new DroverError('bad-response', 'nomad event stream: a line exceeds 64 MiB', { upstream: 'nomad' });
-    return parts.map((l) => l.trim()).filter((l) => l.length > 0);
+    const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    const lines: string[] = [];
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      this.pending.push(text.slice(start, nl));
+      lines.push(this.pending.join(''));
+      this.pending = [];
+      this.pendingLength = 0;
+      start = nl + 1;
+    }
+    if (start < text.length) {
+      this.pending.push(start === 0 ? text : text.slice(start));
+      this.pendingLength += text.length - start;
+    }
+    if (this.pendingLength > MAX_LINE_BYTES) throw new DroverError('bad-response', 'nomad event stream: a line exceeds 64 MiB', { upstream: 'nomad' });
+    return lines.map((l) => l.trim()).filter((l) => l.length > 0);
   }
 }
 

@@ -111,8 +111,10 @@ export function services(ctx: RouteContext, req: SimRequest, name?: string): Pro
   if (ns !== '*' && !allowed(ns)) throw new HttpError(403, 'Permission denied');
   return blocking(ctx, req, () => {
     const index = ctx.state.tables.service_registrations;
-    const regs = [...ctx.state.services.values()].filter((r) => (ns === '*' ? allowed(r.Namespace) : r.Namespace === ns)).sort((a, b) => a.ID.localeCompare(b.ID));
-    if (name !== undefined) return { index, reply: { json: regs.filter((r) => r.ServiceName === name), headers: readHeaders(index) } };
+    const inNs = (r: { Namespace: string }) => (ns === '*' ? allowed(r.Namespace) : r.Namespace === ns);
+    const byId = (a: { ID: string }, b: { ID: string }) => a.ID.localeCompare(b.ID);
+    if (name !== undefined) return { index, reply: { json: ctx.state.services.group(name).filter(inNs).sort(byId), headers: readHeaders(index) } };
+    const regs = [...ctx.state.services.values()].filter(inNs).sort(byId);
     const byNs = new Map<string, Map<string, Set<string>>>();
     for (const r of regs) {
       const m = byNs.get(r.Namespace) ?? new Map<string, Set<string>>();

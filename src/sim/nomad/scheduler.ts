@@ -191,7 +191,7 @@ export class Scheduler {
   private finishDeployment(id: string): void {
     const d = this.state.deployments.get(id);
     if (!d || d.Status !== 'running') return;
-    const allocs = [...this.state.allocs.values()].filter((a) => a.DeploymentID === id);
+    const allocs = this.state.deploymentAllocs(d);
     if (allocs.some((a) => a.ClientStatus === 'pending' && a.DesiredStatus === 'run')) {
       this.later(this.opts.allocDelayMs, () => this.finishDeployment(id));
       return;

@@ -4,6 +4,7 @@
 import type { NomadServiceRegistration } from '../../core/nomad-types.js';
 import { EventEmitter } from 'node:events';
 import type { EventFrame, NomadEvent } from '../../core/nomad-types.js';
+import { GroupedMap } from './grouped-map.js';
 import type { Obj } from './util.js';
 
 export type Table = 'jobs' | 'job_summary' | 'allocs' | 'deployment' | 'evals' | 'service_registrations';
@@ -50,9 +51,11 @@ export class NomadState {
   readonly tables: Record<Table, number> = { jobs: 1, job_summary: 1, allocs: 1, deployment: 1, evals: 1, service_registrations: 1 };
   readonly jobs = new Map<string, Obj>();
   readonly summaryIndex = new Map<string, { CreateIndex: number; ModifyIndex: number }>();
-  readonly allocs = new Map<string, Alloc>();
-  readonly deployments = new Map<string, Obj>();
-  readonly services = new Map<string, ServiceRegistration>();
+  // Grouped by (namespace, job ID) so per-job reads cost the job's objects, not the whole store.
+  readonly allocs = new GroupedMap<Alloc>((a) => NomadState.key(a.Namespace, a.JobID));
+  readonly deployments = new GroupedMap<Obj>((d) => NomadState.key(String(d.Namespace), String(d.JobID)));
+  // Grouped by service name: `GET /v1/service/:name` is asked once per app.
+  readonly services = new GroupedMap<ServiceRegistration>((r) => r.ServiceName);
   readonly buffer: EventFrame[] = [];
   private readonly emitter = new EventEmitter();
   writes = 0;
@@ -81,11 +84,16 @@ export class NomadState {
   }
 
   jobAllocs(ns: string, id: string): Alloc[] {
-    return [...this.allocs.values()].filter((a) => a.Namespace === ns && a.JobID === id).sort((a, b) => a.CreateIndex - b.CreateIndex || a.Name.localeCompare(b.Name));
+    return this.allocs.group(NomadState.key(ns, id)).sort((a, b) => a.CreateIndex - b.CreateIndex || a.Name.localeCompare(b.Name));
   }
 
   jobDeployments(ns: string, id: string): Obj[] {
-    return [...this.deployments.values()].filter((d) => d.Namespace === ns && d.JobID === id).sort((a, b) => Number(b.CreateIndex) - Number(a.CreateIndex));
+    return this.deployments.group(NomadState.key(ns, id)).sort((a, b) => Number(b.CreateIndex) - Number(a.CreateIndex));
+  }
+
+  /** The allocations a deployment placed, in the order they were stored. */
+  deploymentAllocs(d: Obj): Alloc[] {
+    return this.allocs.group(NomadState.key(String(d.Namespace), String(d.JobID))).filter((a) => a.DeploymentID === d.ID);
   }
 
   /** Appends one batch (all events get the current index) and wakes stream subscribers. */
