@@ -1,15 +1,16 @@
 // Applies a new snapshot to the controller's records: load + render every app, and decide which keys
 // must be reconciled (rendered spec hash changed, or live state unknown). A commit that changes nothing
-// for an app touches nothing for it. A load failure leaves the last good desired set in force.
+// for an app touches nothing for it, and unchanged files are neither re-parsed nor re-rendered
+// (snapshot-cache.ts). A load failure leaves the last good desired set in force.
 import type { Config } from '../config.js';
 import { toDroverError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { OWNERSHIP_META, renderJob } from '../core/render/index.js';
 import type { Metrics } from '../metrics.js';
-import { loadAppDir } from '../spec/index.js';
-import { problemToString, type LoadResult } from '../spec/types.js';
+import { problemToString, type LoadedApp, type LoadResult } from '../spec/types.js';
 import { newRecord, type AppRecord } from './app-record.js';
 import { publish } from './reconcile.js';
+import { snapshotCacheFor } from './snapshot-cache.js';
 
 export interface DesiredState {
   revision: string;
@@ -35,9 +36,12 @@ export type ApplySnapshotResult = { ok: true; desired: DesiredState; enqueue: st
 
 export async function applySnapshot(input: ApplySnapshotInput): Promise<ApplySnapshotResult> {
   const { config, records, metrics, logger, revision } = input;
+  // An injected loader may hand back fresh or reused objects at will, so only our own loader's are cached.
+  const cache = input.load ? undefined : snapshotCacheFor(records, config.cluster);
+  const render = cache ? (app: LoadedApp) => cache.render(app) : (app: LoadedApp) => renderJob(app, config.cluster);
   let loaded: LoadResult;
   try {
-    loaded = await (input.load ?? loadAppDir)(input.dir, config.cluster);
+    loaded = await (input.load ?? ((dir: string) => cache!.loader.load(dir)))(input.dir, config.cluster);
   } catch (e) {
     const err = toDroverError(e, 'invalid-spec');
     logger.error('snapshot failed to load; keeping the last good desired set', { revision, error: err.message });
@@ -54,7 +58,7 @@ export async function applySnapshot(input: ApplySnapshotInput): Promise<ApplySna
     rec.status.prune = app.manifest.spec.sync?.prune ?? config.prune;
     rec.status.source = { file: app.source.file, line: app.source.line, revision };
     try {
-      const job = renderJob(app, config.cluster);
+      const job = render(app);
       const hash = job.Meta?.[OWNERSHIP_META.specHash];
       const wasInvalid = rec.problems !== undefined;
       rec.app = app;

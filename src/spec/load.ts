@@ -11,7 +11,7 @@ import { formatPath, type Seg } from './paths.js';
 import { checkApp } from './rules.js';
 import { checkAcrossApps } from './cross.js';
 
-interface Candidate {
+export interface Candidate {
   file: string;
   /** positions of fields; for valid documents one that holds no YAML tree (10,000 retained trees cost more in GC than parsing) */
   locate: Locate;
@@ -22,6 +22,18 @@ interface Candidate {
   key?: string;
   namespace: string;
   name?: string;
+}
+
+/**
+ * What one file contributes to a load before the cross-app rules: immutable, so an incremental loader
+ * can keep it for a file whose bytes did not change and replay it into the next load.
+ */
+export interface FileEntry {
+  readonly problems: readonly Problem[];
+  readonly broken: boolean;
+  /** `namespace/name` → problems, in the order the file rejected them */
+  readonly invalid: ReadonlyArray<readonly [string, readonly Problem[]]>;
+  readonly candidates: readonly Candidate[];
 }
 
 export class SpecLoader {
@@ -50,6 +62,21 @@ export class SpecLoader {
     for (const p of parsed.problems) this.fileProblem(file, p.message, { broken: false, severity: p.severity, line: p.line, col: p.col });
     if (parsed.broken) this.broken.add(file);
     for (const d of parsed.docs) this.addDocument(file, d);
+  }
+
+  /** Parses + validates one file on its own, for replay with addEntry (same result as addText). */
+  static fileEntry(defaults: ClusterDefaults, limits: LoadLimits, file: string, text: string): FileEntry {
+    const one = new SpecLoader(defaults, limits);
+    one.addText(file, text);
+    return { problems: one.problems, broken: one.broken.has(file), invalid: [...one.invalid], candidates: one.candidates };
+  }
+
+  /** Replays a file's contribution exactly as addText would have recorded it. */
+  addEntry(file: string, entry: FileEntry): void {
+    for (const p of entry.problems) this.problems.push(p);
+    if (entry.broken) this.broken.add(file);
+    for (const [key, list] of entry.invalid) this.invalid.set(key, [...(this.invalid.get(key) ?? []), ...list]);
+    for (const c of entry.candidates) this.candidates.push(c);
   }
 
   private addDocument(file: string, d: ParsedDoc): void {
