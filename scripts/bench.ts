@@ -2,7 +2,10 @@
 // repository (temp dirs only) and prints one table. Scale with BENCH_APPS (cold-sync sizes, comma
 // separated; default 1000,5000), BENCH_RENDER (apps for the parse+render pass; default 10000) and
 // BENCH_SAMPLES (latency samples; default 50). The largest BENCH_APPS size is used for steady state,
-// latencies and peak RSS. The simulator runs in a child process unless BENCH_SIM=inline.
+// latencies and peak RSS. The simulator runs in a child process unless BENCH_SIM=inline. Drover's own
+// memory is measured in a separate cold sync with drover alone in a child process (BENCH_MEMORY=off
+// skips it; BENCH_HEAP_SNAPSHOT=<dir> makes that child write a heap snapshot there; BENCH_DROVER_NODE_FLAGS
+// passes node/V8 flags to it, e.g. "--max-old-space-size=160").
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +16,7 @@ import { runDrover, type RunningDrover } from '../src/main.js';
 import { loadAppTexts } from '../src/spec/index.js';
 import { createRepo, type TestRepo } from '../test/helpers/git.js';
 import { appFiles, appName, appYaml } from './bench/apps.js';
+import { measureDroverMemory } from './bench/memory.js';
 import { startBenchSim, writesIn, type BenchSim } from './bench/sim.js';
 
 const sizes = (process.env.BENCH_APPS ?? '1000,5000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
@@ -102,6 +106,15 @@ async function steadyState(rig: Rig, n: number): Promise<void> {
   const byRoute = Object.entries(c).map(([k, v]) => `${k}×${v}`).join(', ');
   row(`steady-state resync, ${n} apps in sync: Nomad requests`, `${requests} (${byRoute || 'none'})`, '≤ 5');
   row('steady-state resync: Nomad writes', String(writesIn(c)), '0');
+}
+
+async function droverMemory(n: number): Promise<void> {
+  const m = await measureDroverMemory(n);
+  const fmt = (x: { rssMB: number; heapUsedMB: number; externalMB: number }) => `RSS ${x.rssMB.toFixed(0)} MB, heap ${x.heapUsedMB.toFixed(0)} MB, external ${x.externalMB.toFixed(0)} MB`;
+  row(`drover alone (own process), ${n}-app cold sync: peak RSS`, `${m.peakRssMB.toFixed(0)} MB (sync took ${m.seconds.toFixed(1)} s)`, '< 200 MB');
+  row('  drover alone: after the sync / after a full GC', `${fmt(m.synced)} / ${fmt(m.retained)}`);
+  row('  drover alone: baseline (modules loaded, no apps, after GC)', `${fmt(m.baseline)}; retained heap per app ≈ ${(((m.retained.heapUsedMB - m.baseline.heapUsedMB) * 1024) / n).toFixed(1)} KB`);
+  if (m.heapSnapshot) row('  heap snapshot', m.heapSnapshot);
 }
 
 function simCpu(sim: BenchSim): string {
@@ -197,7 +210,8 @@ async function main(): Promise<void> {
     await close(rig);
   }
   // maxRSS is the process peak so far: taken before the render pass so that pass does not count
-  row(`peak RSS through the ${largest}-app run (drover${process.env.BENCH_SIM === 'inline' ? ' + simulator' : ''})`, `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`, '< 200 MB');
+  row(`peak RSS of the bench process through the ${largest}-app run (harness + drover${process.env.BENCH_SIM === 'inline' ? ' + simulator' : ''})`, `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  if (process.env.BENCH_MEMORY !== 'off') await droverMemory(largest);
   benchRender();
   const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
   const line = (r: [string, string, string]) => `| ${r[0].padEnd(w[0]!)} | ${r[1].padEnd(w[1]!)} | ${r[2]}`;

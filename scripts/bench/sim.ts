@@ -36,7 +36,9 @@ export async function startBenchSim(apps: number, allocDelayMs = 5): Promise<Ben
     const sim = await startSimCluster({ allocDelayMs, secrets: vaultSecrets(apps) });
     return handle(sim.urls, 'inline', () => sim.close(), () => undefined);
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./sim-child.ts', import.meta.url))], {
+  const compiled = import.meta.url.endsWith('.js');
+  const script = fileURLToPath(new URL(compiled ? './sim-child.js' : './sim-child.ts', import.meta.url));
+  const child = spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), script], {
     env: { ...process.env, BENCH_ALLOC_DELAY_MS: String(allocDelayMs), BENCH_APP_COUNT: String(apps) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

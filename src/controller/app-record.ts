@@ -30,7 +30,8 @@ export interface AppRecord {
   healthFinal: boolean;
   /** health from Nomad alone; status.health is this with the service verification laid over it */
   baseHealth?: HealthResult;
-  /** the allocations read at the last health evaluation (the instance count a verification expects) */
+  /** the allocations read at the last health evaluation (the instance count a verification expects),
+   * cut to their declared fields by slimAllocs */
   allocs?: AllocListStub[];
   /** health was just (re)evaluated to a final state: verify the services on this pass */
   verifyDue?: boolean;
@@ -56,4 +57,28 @@ export function seenFrom(job: NomadJob | null): LiveSeen {
     stop: job.Stop === true,
     specHash: job.Meta?.['drover.spec-hash'],
   };
+}
+
+/**
+ * Allocation stubs as kept on a record: only the fields AllocListStub declares. Nomad's stubs also carry
+ * TaskStates (with every task event), resources and more, none of which is read after the health
+ * evaluation; keeping them for every app between passes is most of an alloc list's weight.
+ */
+export function slimAllocs(allocs: readonly AllocListStub[]): AllocListStub[] {
+  return allocs.map((a) => ({
+    ID: a.ID,
+    EvalID: a.EvalID,
+    Name: a.Name,
+    Namespace: a.Namespace,
+    NodeID: a.NodeID,
+    NodeName: a.NodeName,
+    JobID: a.JobID,
+    JobVersion: a.JobVersion,
+    TaskGroup: a.TaskGroup,
+    DesiredStatus: a.DesiredStatus,
+    ClientStatus: a.ClientStatus,
+    DeploymentStatus: a.DeploymentStatus ? { ...a.DeploymentStatus } : a.DeploymentStatus,
+    CreateIndex: a.CreateIndex,
+    ModifyIndex: a.ModifyIndex,
+  }));
 }

@@ -11,7 +11,7 @@ import type { NomadJob } from '../core/nomad-types.js';
 import { redactPatch } from '../core/redact.js';
 import { OWNERSHIP_META } from '../core/render/index.js';
 import type { DRIFT_SOURCES, Metrics } from '../metrics.js';
-import { seenFrom, type AppRecord } from './app-record.js';
+import { seenFrom, slimAllocs, type AppRecord } from './app-record.js';
 import { applyHealth } from './service-verify.js';
 import { vaultGate } from './vault-gate.js';
 import type { WorkResult } from './workqueue.js';
@@ -161,7 +161,7 @@ async function refreshHealth(rec: AppRecord, live: NomadJob | null, changed: boo
     ctx.nomad.jobDeployment(live.ID, { namespace: rec.namespace }),
   ]);
   rec.baseHealth = jobHealth(live, allocs.value, dep.value);
-  rec.allocs = allocs.value;
+  rec.allocs = slimAllocs(allocs.value);
   applyHealth(rec);
   rec.healthFinal = isHealthFinal(rec.baseHealth.status);
   // Health just settled (a rollout finished, or first sight of the job): compare the service catalog now.
