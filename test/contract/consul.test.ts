@@ -5,32 +5,9 @@ import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { createConsulSim } from '../../src/sim/consul/index.js';
 import { startRealConsul } from '../helpers/consul-agent.js';
+import { RawHttp } from '../helpers/raw-http.js';
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-
-class Http {
-  constructor(readonly base: string) {}
-  async call(method: string, path: string, body?: string | object): Promise<Reply> {
-    const res = await fetch(this.base + path, {
-      method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, headers: res.headers, text, json };
-  }
-  get = (p: string) => this.call('GET', p);
-  put = (p: string, body?: string | object) => this.call('PUT', p, body);
-  del = (p: string) => this.call('DELETE', p);
+class Http extends RawHttp {
   async session(body: object = {}): Promise<string> {
     const r = await this.put('/v1/session/create', body);
     if (r.status !== 200) throw new Error(`session create: ${r.status} ${r.text}`);

@@ -2,36 +2,15 @@
 // or a real agent at DROVER_CONTRACT_NOMAD_ADDR), the worked-example job of nomad-canonical.md §5,
 // and polling. No drover code is used, so the tests pin the wire behaviour itself.
 import { randomUUID } from 'node:crypto';
+import { RawHttp } from '../helpers/raw-http.js';
 import { createNomadSim, type NomadSim, type NomadSimOptions } from '../../src/sim/nomad/index.js';
 
-export interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
+export type { Reply } from '../helpers/raw-http.js';
 
-export class NomadHttp {
-  constructor(readonly base: string, readonly token?: string) {}
-  async call(method: string, path: string, body?: string | object, signal?: AbortSignal): Promise<Reply> {
-    const headers: Record<string, string> = {};
-    if (this.token) headers['X-Nomad-Token'] = this.token;
-    const res = await fetch(this.base + path, {
-      method, headers, signal, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, headers: res.headers, text, json };
+export class NomadHttp extends RawHttp {
+  constructor(base: string, readonly token?: string) {
+    super(base, token ? { 'X-Nomad-Token': token } : {});
   }
-  get = (p: string) => this.call('GET', p);
-  put = (p: string, body?: string | object) => this.call('PUT', p, body);
-  post = (p: string, body?: string | object) => this.call('POST', p, body);
-  del = (p: string) => this.call('DELETE', p);
   withToken(token: string): NomadHttp {
     return new NomadHttp(this.base, token);
   }
