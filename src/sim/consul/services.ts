@@ -23,14 +23,8 @@ export interface NodeRec {
   modifyIndex: number;
 }
 
-export interface ServiceRec {
+export interface ServiceRec extends Omit<ServiceInput, 'checks'> {
   node: string;
-  id: string;
-  name: string;
-  tags: string[];
-  address: string;
-  port: number;
-  meta: Record<string, string>;
   createIndex: number;
   modifyIndex: number;
   /** the agent's own "consul" service: in the catalog, not in /v1/agent/services */
