@@ -1,5 +1,5 @@
 // Translates HTTP statuses and transport failures into DroverErrors. Messages are built here from
-// known parts only (upstream, method, path, status, the server's own text): never a got message, a
+// known parts only (upstream, method, path, status, the server's own text): never a Node error message, a
 // stack, a query string or a token, because those messages end up in status, logs and metrics.
 import { DroverError, type ErrorCode, type Upstream } from '../core/errors.js';
 
@@ -57,7 +57,7 @@ const UNAVAILABLE_CODES: Record<string, string> = {
   EADDRNOTAVAIL: 'address not available',
 };
 
-/** A failure below HTTP (no status): refused, reset, DNS, TLS, or got's own timeout. */
+/** A failure below HTTP (no status): refused, reset, DNS, TLS, or the transport's own timeout (http.ts). */
 export function errorFromTransport(site: CallSite, err: unknown, timeoutMs: number): DroverError {
   const e = err as { name?: string; code?: string; message?: string };
   const where = `${site.upstream} ${site.method} ${site.path}`;
@@ -69,7 +69,7 @@ export function errorFromTransport(site: CallSite, err: unknown, timeoutMs: numb
   if (code && UNAVAILABLE_CODES[code]) reason = `${UNAVAILABLE_CODES[code]} (${code})`;
   else if (e?.message === 'socket hang up') reason = 'connection closed without an answer (socket hang up)';
   else if (code && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME/.test(code)) reason = `TLS handshake failed (${code})`;
-  else reason = `request failed${code && code !== 'ERR_GOT_REQUEST_ERROR' ? ` (${code})` : ''}`;
+  else reason = `request failed${code ? ` (${code})` : ''}`;
   return new DroverError('unavailable', scrub(`${where}: ${reason}`, site.token), { upstream: site.upstream });
 }
 

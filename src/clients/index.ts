@@ -1,5 +1,5 @@
 // The upstream clients (Nomad, Consul, Vault) built from the parsed configuration. Everything a
-// caller can get from here speaks DroverError; no got type leaks through this folder's exports.
+// caller can get from here speaks DroverError; no transport type leaks through this folder's exports.
 import type { Config } from '../config.js';
 import type { Logger } from '../core/logger.js';
 import { nullLogger } from '../core/logger.js';

@@ -1,5 +1,5 @@
 // What the rest of drover may call on the HashiCorp APIs. Implementations (nomad.ts, consul.ts,
-// vault.ts) translate every failure into a DroverError (src/core/errors.ts); no got error escapes.
+// vault.ts) translate every failure into a DroverError (src/core/errors.ts); no transport error escapes.
 import type {
   AllocListStub, Deployment, EventFrame, JobListStub, NomadJob, NomadServiceRegistration, PlanResponse, RegisterResponse,
 } from '../core/nomad-types.js';

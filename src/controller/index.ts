@@ -3,7 +3,7 @@
 // Steady state is cheap: a resync lists all jobs once and only re-reads apps whose live job moved.
 // With a Consul client, each resync (and each settled rollout) also verifies running apps' services
 // (service-verify.ts): catalog reads only, no Nomad request for provider consul, never a write.
-// Must not import: got, node:http, @nestjs/* (the Nest module wraps this class).
+// Must not import: node:http, @nestjs/* (the Nest module wraps this class).
 import type { ConsulApi, NomadApi, VaultApi } from '../clients/types.js';
 import type { Config } from '../config.js';
 import { systemClock, type Clock } from '../core/clock.js';

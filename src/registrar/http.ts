@@ -1,5 +1,5 @@
 // A minimal HTTP GET for the node-local APIs (Docker Engine over a unix socket or TCP, the weave
-// router). node:http is used because got cannot speak to a unix socket without URL tricks. Every
+// router). node:http, like the clients in src/clients, and it speaks to a unix socket directly. Every
 // failure leaves as a DroverError naming the upstream, method and path, never a stack.
 import http from 'node:http';
 import { DroverError, type Upstream } from '../core/errors.js';

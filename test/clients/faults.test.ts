@@ -26,7 +26,7 @@ function client(s: SimServer, extra: Partial<ConstructorParameters<typeof NomadC
   return { nomad: new NomadClient({ addr: s.url, token: TOKEN, timeoutMs: 2000, retry: FAST_RETRY, ...extra }, obs, logger), obs, logger };
 }
 
-// Warm got and the TLS-less agent up once so the first timed test does not pay for module loading.
+// Warm the transport up once so the first timed test does not pay for module loading.
 test.before(async () => {
   const s = new (await import('../../src/sim/http.js')).SimServer({ name: 'warm' });
   await s.listen(0);

@@ -3,7 +3,7 @@
 // keys), no I/O, no clock, and no git revision anywhere, so a commit that does not change an app's
 // job causes no write. Only fields drover means are rendered; Update, RestartPolicy and the like are
 // left to Nomad's defaults so the diff against a live job does not flap.
-// Must not import: node:fs, got, @nestjs/*, anything under src/clients, src/controller or src/cli.
+// Must not import: node:fs, node:http, @nestjs/*, anything under src/clients, src/controller or src/cli.
 import type { ClusterDefaults } from '../../config.js';
 import type { NomadJob, NomadNetwork, NomadPort, NomadTaskGroup } from '../nomad-types.js';
 import type { AppSpec, LoadedApp } from '../../spec/types.js';
