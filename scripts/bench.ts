@@ -5,7 +5,8 @@
 // latencies and peak RSS. The simulator runs in a child process unless BENCH_SIM=inline. Drover's own
 // memory is measured in a separate cold sync with drover alone in a child process (BENCH_MEMORY=off
 // skips it; BENCH_HEAP_SNAPSHOT=<dir> makes that child write a heap snapshot there; BENCH_DROVER_NODE_FLAGS
-// passes node/V8 flags to it, e.g. "--max-old-space-size=160").
+// passes node/V8 flags to it, e.g. "--max-old-space-size=160"). `npm run bench` compiles first and runs
+// the compiled build, as drover ships (Dockerfile); `node --import tsx scripts/bench.ts` measures the sources.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
   // Nest + express take seconds to load under tsx; a one-time process cost, kept out of the sync timings.
   const t0 = performance.now();
   await import('../src/app.module.js');
-  row('load the drover modules (tsx, once per process)', `${(performance.now() - t0).toFixed(0)} ms`);
+  row(`load the drover modules (${import.meta.url.endsWith('.js') ? 'compiled' : 'tsx'}, once per process)`, `${(performance.now() - t0).toFixed(0)} ms`);
   const largest = Math.max(...sizes);
   for (const n of sizes) {
     const rig = await coldSync(n);
