@@ -3,6 +3,7 @@
 // several drover instances can live in one test process.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { UpstreamObserver } from './clients/types.js';
+import { AppFamily, AppInfoFamily, AppTable, InstancesFamily } from './metrics-apps.js';
 
 export const RECONCILE_RESULTS = ['applied', 'noop', 'error', 'invalid'] as const;
 export const ERROR_CODES = [
@@ -17,17 +18,19 @@ export const REGISTRAR_STATES = ['registered', 'pending', 'unknown'] as const;
 
 export class Metrics implements UpstreamObserver {
   readonly registry = new Registry();
+  /** per-app values of every per-app family below and in `verify` (metrics-apps.ts) */
+  readonly apps = new AppTable();
   /** Consul verification and Vault pre-flight series (issue #5), defined in the block at the end of this file */
-  readonly verify = new VerifyMetrics(this.registry);
+  readonly verify = new VerifyMetrics(this.registry, this.apps);
   readonly reconcileTotal: Counter<'result'>;
   readonly reconcileErrors: Counter<'code'>;
   readonly reconcileDuration: Histogram;
-  readonly appInfo: Gauge<'namespace' | 'app' | 'sync_status' | 'health_status'>;
-  readonly appDrift: Gauge<'namespace' | 'app'>;
-  readonly appDriftFields: Gauge<'namespace' | 'app'>;
-  readonly driftDetected: Counter<'namespace' | 'app' | 'source'>;
-  readonly driftFirstSeen: Gauge<'namespace' | 'app'>;
-  readonly selfHeal: Counter<'namespace' | 'app'>;
+  readonly appInfo: AppInfoFamily;
+  readonly appDrift: AppFamily;
+  readonly appDriftFields: AppFamily;
+  readonly driftDetected: AppFamily<'source'>;
+  readonly driftFirstSeen: AppFamily;
+  readonly selfHeal: AppFamily;
   readonly falseDrift: Counter;
   readonly prune: Counter;
   readonly pruneBlocked: Counter<'reason'>;
@@ -52,12 +55,13 @@ export class Metrics implements UpstreamObserver {
       name: 'drover_reconcile_duration_seconds', help: 'Time to reconcile one app.', registers,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     });
-    this.appInfo = new Gauge({ name: 'drover_app_info', help: 'One series per app with its sync and health status as labels (value 1).', labelNames: ['namespace', 'app', 'sync_status', 'health_status'], registers });
-    this.appDrift = new Gauge({ name: 'drover_app_drift', help: '1 when the live job differs from git (or is missing/stopped), else 0.', labelNames: ['namespace', 'app'], registers });
-    this.appDriftFields = new Gauge({ name: 'drover_app_drift_fields', help: 'Number of JSON Patch operations between live and desired.', labelNames: ['namespace', 'app'], registers });
-    this.driftDetected = new Counter({ name: 'drover_drift_detected_total', help: 'Times drift was newly detected, by what triggered the pass.', labelNames: ['namespace', 'app', 'source'], registers });
-    this.driftFirstSeen = new Gauge({ name: 'drover_drift_first_seen_timestamp_seconds', help: 'When the current drift was first seen (0 when in sync).', labelNames: ['namespace', 'app'], registers });
-    this.selfHeal = new Counter({ name: 'drover_self_heal_total', help: 'Drift corrected by re-registering the job.', labelNames: ['namespace', 'app'], registers });
+    const apps = this.apps;
+    this.appInfo = new AppInfoFamily(apps, this.registry, { name: 'drover_app_info', help: 'One series per app with its sync and health status as labels (value 1).' });
+    this.appDrift = new AppFamily(apps, this.registry, { name: 'drover_app_drift', help: '1 when the live job differs from git (or is missing/stopped), else 0.', type: 'gauge' });
+    this.appDriftFields = new AppFamily(apps, this.registry, { name: 'drover_app_drift_fields', help: 'Number of JSON Patch operations between live and desired.', type: 'gauge' });
+    this.driftDetected = new AppFamily(apps, this.registry, { name: 'drover_drift_detected_total', help: 'Times drift was newly detected, by what triggered the pass.', type: 'counter', extra: { label: 'source', values: DRIFT_SOURCES } });
+    this.driftFirstSeen = new AppFamily(apps, this.registry, { name: 'drover_drift_first_seen_timestamp_seconds', help: 'When the current drift was first seen (0 when in sync).', type: 'gauge' });
+    this.selfHeal = new AppFamily(apps, this.registry, { name: 'drover_self_heal_total', help: 'Drift corrected by re-registering the job.', type: 'counter' });
     this.falseDrift = new Counter({ name: 'drover_false_drift_total', help: 'Local diff saw drift but Nomad plan said nothing would change (no write made).', registers });
     this.prune = new Counter({ name: 'drover_prune_total', help: 'Managed jobs stopped because no app declares them.', registers });
     this.pruneBlocked = new Counter({ name: 'drover_prune_blocked_total', help: 'Prunes held back by a safety rule, by reason.', labelNames: ['reason'], registers });
@@ -100,37 +104,18 @@ export class Metrics implements UpstreamObserver {
     this.upstreamDuration.observe({ upstream, route }, seconds);
   }
 
-  /** Sets up the per-app series at 0 (called when an app first appears). */
+  /** Sets up the per-app series at 0 (called when an app first appears): every per-app family reads 0 for it. */
   initApp(namespace: string, app: string): void {
-    this.appDrift.set({ namespace, app }, 0);
-    this.appDriftFields.set({ namespace, app }, 0);
-    this.driftFirstSeen.set({ namespace, app }, 0);
-    this.selfHeal.inc({ namespace, app }, 0);
-    for (const source of DRIFT_SOURCES) this.driftDetected.inc({ namespace, app, source }, 0);
+    this.apps.row(namespace, app);
   }
 
-  /** Removes an app's series when it leaves the snapshot. */
+  /** Removes an app's series, in every per-app family, when it leaves the snapshot. */
   forgetApp(namespace: string, app: string): void {
-    this.appDrift.remove({ namespace, app });
-    this.appDriftFields.remove({ namespace, app });
-    this.driftFirstSeen.remove({ namespace, app });
-    this.selfHeal.remove({ namespace, app });
-    for (const source of DRIFT_SOURCES) this.driftDetected.remove({ namespace, app, source });
-    for (const m of this.appInfoSeries(namespace, app)) this.appInfo.remove(m);
+    this.apps.delete(namespace, app);
   }
 
   setAppInfo(namespace: string, app: string, syncStatus: string, healthStatus: string): void {
-    for (const m of this.appInfoSeries(namespace, app)) this.appInfo.remove(m);
-    this.appInfo.set({ namespace, app, sync_status: syncStatus, health_status: healthStatus }, 1);
-    this.appInfoLabels.set(`${namespace}/${app}`, { namespace, app, sync_status: syncStatus, health_status: healthStatus });
-  }
-
-  private readonly appInfoLabels = new Map<string, { namespace: string; app: string; sync_status: string; health_status: string }>();
-  private appInfoSeries(namespace: string, app: string) {
-    const l = this.appInfoLabels.get(`${namespace}/${app}`);
-    if (!l) return [];
-    this.appInfoLabels.delete(`${namespace}/${app}`);
-    return [l];
+    this.appInfo.set(namespace, app, syncStatus, healthStatus);
   }
 }
 
@@ -141,46 +126,30 @@ export const INSTANCE_STATES = ['passing', 'warning', 'critical', 'missing'] as 
 export const CONSUL_VERIFY_RESULTS = ['ok', 'drift', 'problems', 'unreachable'] as const;
 
 export class VerifyMetrics {
-  readonly consulDrift: Gauge<'namespace' | 'app'>;
-  readonly serviceInstances: Gauge<'namespace' | 'app' | 'service' | 'state'>;
-  readonly vaultPreflightFailures: Counter<'namespace' | 'app'>;
+  readonly consulDrift: AppFamily;
+  readonly serviceInstances: InstancesFamily;
+  readonly vaultPreflightFailures: AppFamily;
   readonly consulVerifications: Counter<'result'>;
-  private readonly servicesOf = new Map<string, Set<string>>();
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, private readonly apps: AppTable = new AppTable()) {
     const registers = [registry];
-    this.consulDrift = new Gauge({ name: 'drover_app_consul_drift', help: '1 when Consul (or Nomad\'s service catalog) differs from what the app\'s job promises (tags, instance count, weave address), else 0.', labelNames: ['namespace', 'app'], registers });
-    this.serviceInstances = new Gauge({ name: 'drover_service_instances', help: 'Service instances of an app seen at the last verification, by check state (missing = running allocations without an instance).', labelNames: ['namespace', 'app', 'service', 'state'], registers });
-    this.vaultPreflightFailures = new Counter({ name: 'drover_vault_preflight_failures_total', help: 'Job writes held back because a Vault secret path was missing or forbidden.', labelNames: ['namespace', 'app'], registers });
+    this.consulDrift = new AppFamily(apps, registry, { name: 'drover_app_consul_drift', help: '1 when Consul (or Nomad\'s service catalog) differs from what the app\'s job promises (tags, instance count, weave address), else 0.', type: 'gauge' });
+    this.serviceInstances = new InstancesFamily(apps, registry, INSTANCE_STATES, { name: 'drover_service_instances', help: 'Service instances of an app seen at the last verification, by check state (missing = running allocations without an instance).' });
+    this.vaultPreflightFailures = new AppFamily(apps, registry, { name: 'drover_vault_preflight_failures_total', help: 'Job writes held back because a Vault secret path was missing or forbidden.', type: 'counter' });
     this.consulVerifications = new Counter({ name: 'drover_consul_verifications_total', help: 'Service verifications of one app, by result.', labelNames: ['result'], registers });
     for (const r of CONSUL_VERIFY_RESULTS) this.consulVerifications.inc({ result: r }, 0);
   }
 
   initApp(namespace: string, app: string): void {
-    this.consulDrift.set({ namespace, app }, 0);
-    this.vaultPreflightFailures.inc({ namespace, app }, 0);
+    this.apps.row(namespace, app);
   }
 
   forgetApp(namespace: string, app: string): void {
-    this.consulDrift.remove({ namespace, app });
-    this.vaultPreflightFailures.remove({ namespace, app });
-    this.setInstances(namespace, app, []);
+    this.apps.delete(namespace, app);
   }
 
   /** Replaces the app's instance series; services no longer expected lose theirs. */
   setInstances(namespace: string, app: string, services: string[], counts: { service: string; state: string; count: number }[] = []): void {
-    const key = `${namespace}/${app}`;
-    for (const service of this.servicesOf.get(key) ?? []) {
-      if (services.includes(service)) continue;
-      for (const state of INSTANCE_STATES) this.serviceInstances.remove({ namespace, app, service, state });
-    }
-    for (const service of services) {
-      for (const state of INSTANCE_STATES) {
-        const n = counts.find((c) => c.service === service && c.state === state)?.count ?? 0;
-        this.serviceInstances.set({ namespace, app, service, state }, n);
-      }
-    }
-    if (services.length) this.servicesOf.set(key, new Set(services));
-    else this.servicesOf.delete(key);
+    this.serviceInstances.replace(namespace, app, services, counts);
   }
 }
