@@ -134,10 +134,17 @@ export class Controller implements ControllerApi {
     return this.resyncRunning;
   }
 
+  /** Every app's status (copies), ordered by "namespace/name" in code-point order. */
   listApps(): AppStatus[] {
-    const apps = [...this.records.values()].map((r) => ({ ...r.status }));
-    for (const o of this.orphans) if (!this.records.has(`${o.status.namespace}/${o.status.name}`)) apps.push({ ...o.status });
-    return apps.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+    const entries: [string, AppStatus][] = [];
+    for (const [key, rec] of this.records) entries.push([key, rec.status]);
+    for (const o of this.orphans) {
+      const key = `${o.status.namespace}/${o.status.name}`;
+      if (!this.records.has(key)) entries.push([key, o.status]);
+    }
+    // The keys are built once, not per comparison: at 5,000 apps a localeCompare on fresh strings cost ≈ 130k allocations per call.
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return entries.map(([, status]) => ({ ...status }));
   }
 
   getApp(namespace: string, name: string): AppStatus | undefined {
