@@ -26,5 +26,5 @@ RUN useradd --system --uid 10001 --home-dir /var/lib/drover --create-home drover
 USER 10001
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=2s CMD node -e "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "bin/drover.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--optimize-for-size", "bin/drover.js"]
 CMD ["run"]

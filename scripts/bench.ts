@@ -5,7 +5,7 @@
 // latencies and peak RSS. The simulator runs in a child process unless BENCH_SIM=inline. Drover's own
 // memory is measured in a separate cold sync with drover alone in a child process (BENCH_MEMORY=off
 // skips it; BENCH_HEAP_SNAPSHOT=<dir> makes that child write a heap snapshot there; BENCH_DROVER_NODE_FLAGS
-// passes node/V8 flags to it, e.g. "--max-old-space-size=160"). `npm run bench` compiles first and runs
+// sets its node/V8 flags: default the ones drover ships with, "none" for plain node). `npm run bench` compiles first and runs
 // the compiled build, as drover ships (Dockerfile); `node --import tsx scripts/bench.ts` measures the sources.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { runDrover, type RunningDrover } from '../src/main.js';
 import { loadAppTexts } from '../src/spec/index.js';
 import { createRepo, type TestRepo } from '../test/helpers/git.js';
 import { appFiles, appName, appYaml } from './bench/apps.js';
-import { measureDroverMemory } from './bench/memory.js';
+import { droverNodeFlags, measureDroverMemory } from './bench/memory.js';
 import { startBenchSim, writesIn, type BenchSim } from './bench/sim.js';
 
 const sizes = (process.env.BENCH_APPS ?? '1000,5000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
@@ -112,7 +112,7 @@ async function steadyState(rig: Rig, n: number): Promise<void> {
 async function droverMemory(n: number): Promise<void> {
   const m = await measureDroverMemory(n);
   const fmt = (x: { rssMB: number; heapUsedMB: number; externalMB: number }) => `RSS ${x.rssMB.toFixed(0)} MB, heap ${x.heapUsedMB.toFixed(0)} MB, external ${x.externalMB.toFixed(0)} MB`;
-  row(`drover alone (own process), ${n}-app cold sync: peak RSS`, `${m.peakRssMB.toFixed(0)} MB (sync took ${m.seconds.toFixed(1)} s)`, '< 200 MB');
+  row(`drover alone (own process, node ${droverNodeFlags().join(' ') || 'without flags'}), ${n}-app cold sync: peak RSS`, `${m.peakRssMB.toFixed(0)} MB (sync took ${m.seconds.toFixed(1)} s)`, '< 200 MB');
   row('  drover alone: after the sync / after a full GC', `${fmt(m.synced)} / ${fmt(m.retained)}`);
   row('  drover alone: baseline (modules loaded, no apps, after GC)', `${fmt(m.baseline)}; retained heap per app ≈ ${(((m.retained.heapUsedMB - m.baseline.heapUsedMB) * 1024) / n).toFixed(1)} KB`);
   if (m.heapSnapshot) row('  heap snapshot', m.heapSnapshot);

@@ -31,3 +31,11 @@ test('every configuration variable read by drover is documented in the README', 
   const missing = [...vars].filter((v) => !readme.includes(`\`${v}\``)).sort();
   t.deepEqual(missing, []);
 });
+
+test('drover ships with the node flags the memory benchmark measures (bin/drover.js shebang, Dockerfile entry)', async (t) => {
+  const { SHIPPED_NODE_FLAGS } = await import('../scripts/bench/memory.js');
+  const shebang = readFileSync('bin/drover.js', 'utf8').split('\n')[0]!;
+  t.is(shebang, `#!/usr/bin/env -S node ${SHIPPED_NODE_FLAGS.join(' ')}`);
+  const entry = /^ENTRYPOINT (.*)$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
+  t.deepEqual(JSON.parse(entry!), ['/usr/bin/tini', '--', 'node', ...SHIPPED_NODE_FLAGS, 'bin/drover.js']);
+});

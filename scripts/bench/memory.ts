@@ -12,6 +12,15 @@ import { appFiles } from './apps.js';
 import type { MemoryReport } from './drover-child.js';
 import { startBenchSim } from './sim.js';
 
+/** The flags drover's own entry points start node with (test/docs.test.ts keeps them in step). */
+export const SHIPPED_NODE_FLAGS = ['--optimize-for-size'];
+
+export function droverNodeFlags(): string[] {
+  const v = process.env.BENCH_DROVER_NODE_FLAGS;
+  if (v === undefined) return SHIPPED_NODE_FLAGS;
+  return v === 'none' ? [] : v.split(' ').filter(Boolean);
+}
+
 export async function measureDroverMemory(n: number): Promise<MemoryReport> {
   const sim = await startBenchSim(n, 5);
   const files: Record<string, string> = {};
@@ -23,8 +32,9 @@ export async function measureDroverMemory(n: number): Promise<MemoryReport> {
     DROVER_GIT_URL: repo.url, DROVER_GIT_PATH: 'apps', DROVER_GIT_POLL_INTERVAL: '1h', DROVER_RESYNC_INTERVAL: '1h',
     DROVER_LISTEN: '127.0.0.1:0', DROVER_LOG_LEVEL: 'error',
   };
-  // BENCH_DROVER_NODE_FLAGS: extra node/V8 flags for the drover process (e.g. --max-old-space-size=160)
-  const flags = (process.env.BENCH_DROVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  // BENCH_DROVER_NODE_FLAGS: the node/V8 flags of the drover process; default those drover ships with
+  // (bin/drover.js and the Dockerfile entry), "none" for plain node.
+  const flags = droverNodeFlags();
   // Compiled (npm run build, node dist/scripts/bench.js) → the compiled child, without tsx's own footprint.
   const compiled = import.meta.url.endsWith('.js');
   const script = fileURLToPath(new URL(compiled ? './drover-child.js' : './drover-child.ts', import.meta.url));
