@@ -12,6 +12,8 @@ export interface GitCall {
   timeoutMs?: number;
   /** exit codes that are answers, not failures (rev-parse --verify --quiet exits 1 for "no such ref") */
   okCodes?: number[];
+  /** written to git's stdin (e.g. a NUL-separated path list for `checkout-index --stdin -z`) */
+  input?: string;
 }
 
 export interface GitResult {
@@ -43,7 +45,7 @@ export class GitRunner {
     for (const k of INHERITED_GIT_VARS) delete env[k];
     Object.assign(env, { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GCM_INTERACTIVE: 'never' }, this.credentialEnv, call.env);
     return new Promise((resolve, reject) => {
-      execFile('git', args, { env, timeout: call.timeoutMs ?? this.defaultTimeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const child = execFile('git', args, { env, timeout: call.timeoutMs ?? this.defaultTimeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
         if (!err) return resolve({ stdout, code: 0 });
         const code = typeof err.code === 'number' ? err.code : -1;
         if (call.okCodes?.includes(code)) return resolve({ stdout, code });
@@ -51,6 +53,8 @@ export class GitRunner {
         const reason = err.killed ? `timed out after ${call.timeoutMs ?? this.defaultTimeoutMs}ms` : lastLines(stderr) || err.message;
         reject(new DroverError('git', this.scrub(`${what} failed: ${reason}`), { upstream: 'git' }));
       });
+      child.stdin?.on('error', () => undefined); // git exiting early is reported through the callback
+      child.stdin?.end(call.input);
     });
   }
 }

@@ -1,11 +1,13 @@
 // GitSource: polls a git remote and hands out one directory per revision. A bare mirror under the
 // work dir is fetched with --prune --force (a force-push simply moves the ref); the ref is resolved
-// with rev-parse; each new revision is checked out into a temp dir through a private index and renamed
-// into place, so a reader never sees a half-written tree. A failed fetch keeps the last good snapshot.
-import { existsSync } from 'node:fs';
+// with rev-parse; each new revision is built in a temp dir and renamed into place, so a reader never
+// sees a half-written tree. Files whose blob did not change since the previous snapshot are hard links
+// to it; only the others are checked out (through a private index). A failed fetch keeps the last
+// good snapshot.
+import { existsSync, linkSync, mkdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, normalize, resolve } from 'node:path';
+import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { DroverError, toDroverError } from '../core/errors.js';
@@ -47,6 +49,8 @@ export class GitSource implements SnapshotSource {
   /** background removal of old snapshot dirs (pruneSnapshots) */
   private sweeping: Promise<void> = Promise.resolve();
   private trashCount = 0;
+  /** per snapshot dir still on disk: path → "mode blob" of each file, so the next one can link what did not change */
+  private readonly trees = new Map<string, Map<string, string>>();
 
   constructor(private readonly opts: GitSourceOptions) {
     const problems = validateGitConfig(opts.git);
@@ -184,18 +188,48 @@ export class GitSource implements SnapshotSource {
     if (type.code !== 0 || type.stdout.trim() !== 'tree') {
       throw new DroverError('git', `path "${this.subPath}" is not a directory at revision ${revision}`, { upstream: 'git' });
     }
+    const tree = await this.listTree(mirror, treeish);
+    const base = this.current && this.trees.get(this.current.revision) ? this.current : undefined;
+    const baseTree = base ? this.trees.get(base.revision)! : undefined;
     const tmp = await mkdtemp(join(snapshots, `.tmp-${revision.slice(0, 12)}-`));
     const env = { GIT_INDEX_FILE: `${tmp}.index` };
     try {
-      await this.runner.run([`--git-dir=${mirror}`, 'read-tree', treeish], { env });
-      // core.symlinks=false: a symlink in the repo becomes a plain file, so a spec can never point outside the snapshot.
-      await this.runner.run([`--git-dir=${mirror}`, `--work-tree=${tmp}`, '-c', 'core.symlinks=false', 'checkout-index', '--all', '--force'], { env });
+      // Creating thousands of files is the slow part of a revision (≈ 1.5 s for 5,000 on the build
+      // machine); a hard link to the unchanged file of the previous snapshot costs ≈ 40 ms for all.
+      // Synchronous links, like the loader's synchronous reads: a thread-pool round trip per file would cost
+      // more than the link itself. The event loop gets a turn every LINK_BATCH files.
+      const changed: string[] = [];
+      const made = new Set<string>();
+      let n = 0;
+      for (const [path, id] of tree) {
+        if (++n % LINK_BATCH === 0) await new Promise((r) => setImmediate(r));
+        if (!base || baseTree!.get(path) !== id || !linkFrom(base.dir, tmp, path, made)) changed.push(path);
+      }
+      if (changed.length > 0) {
+        await this.runner.run([`--git-dir=${mirror}`, 'read-tree', treeish], { env });
+        // core.symlinks=false: a symlink in the repo becomes a plain file, so a spec can never point outside the snapshot.
+        await this.runner.run([`--git-dir=${mirror}`, `--work-tree=${tmp}`, '-c', 'core.symlinks=false', 'checkout-index', '--force', '--stdin', '-z'], { env, input: changed.map((p) => `${p}\0`).join('') });
+      }
       await rename(tmp, final);
+      this.trees.set(revision, tree);
       return final;
     } finally {
       await rm(tmp, { recursive: true, force: true });
       await rm(`${tmp}.index`, { force: true });
     }
+  }
+
+  /** Every file (blob) under the tree: path → "mode blob". Submodules (commits) are left out, as checkout-index does. */
+  private async listTree(mirror: string, treeish: string): Promise<Map<string, string>> {
+    const out = await this.runner.run([`--git-dir=${mirror}`, 'ls-tree', '-r', '-z', treeish]);
+    const tree = new Map<string, string>();
+    for (const rec of out.stdout.split('\0')) {
+      const tab = rec.indexOf('\t');
+      if (tab < 0) continue;
+      const [mode, type, id] = rec.slice(0, tab).split(' ');
+      if (type === 'blob') tree.set(rec.slice(tab + 1), `${mode} ${id}`);
+    }
+    return tree;
   }
 
   private handOut(snapshot: Snapshot, durationMs: number): void {
@@ -223,6 +257,7 @@ export class GitSource implements SnapshotSource {
   private async pruneSnapshots(): Promise<void> {
     const snapshots = join(await this.prepareWorkDir(), 'snapshots');
     const keep = new Set([this.current?.revision, this.previous?.revision]);
+    for (const rev of this.trees.keys()) if (!keep.has(rev)) this.trees.delete(rev);
     const doomed: string[] = [];
     for (const name of await readdir(snapshots)) {
       if (keep.has(name)) continue;
@@ -245,6 +280,23 @@ export class GitSource implements SnapshotSource {
     const snapshots = join(this.workDir, 'snapshots');
     if (!existsSync(snapshots)) await mkdir(snapshots, { recursive: true });
     return this.workDir;
+  }
+}
+
+const LINK_BATCH = 256;
+
+/** Hard-links one unchanged file from the previous snapshot; false (check it out instead) when that fails. */
+function linkFrom(fromDir: string, toDir: string, path: string, made: Set<string>): boolean {
+  try {
+    const parent = dirname(path);
+    if (parent !== '.' && !made.has(parent)) {
+      mkdirSync(join(toDir, parent), { recursive: true });
+      made.add(parent);
+    }
+    linkSync(join(fromDir, path), join(toDir, path));
+    return true;
+  } catch {
+    return false;
   }
 }
 

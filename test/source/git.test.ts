@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Config } from '../../src/config.js';
@@ -251,4 +251,28 @@ test('config validation names each bad variable', (t) => {
   t.regex(problems.join('\n'), /DROVER_GIT_REF/);
   t.regex(problems.join('\n'), /DROVER_GIT_PATH/);
   t.throws(() => new GitSource({ git: gitConfig({}), metrics: new Metrics(), logger: collectingLogger() }), { message: /DROVER_GIT_URL/ });
+});
+
+test('a new revision hard-links the files it shares with the previous snapshot and checks out only the changed ones', async (t) => {
+  const repo = createRepo({ files: { 'a.yaml': 'a1', 'deep/b.yaml': 'b1', 'deep/er/c.yaml': 'c1', 'gone.yaml': 'g' } });
+  const { source } = setup(t, repo);
+  await source.start();
+  const d1 = source.state().snapshot!.dir;
+  repo.commit({ 'a.yaml': 'a2', 'gone.yaml': null, 'deep/er/new.yaml': 'n' });
+  await source.refresh();
+  const d2 = source.state().snapshot!.dir;
+  t.deepEqual(tree(d2), { 'a.yaml': 'a2', 'deep/b.yaml': 'b1', 'deep/er/c.yaml': 'c1', 'deep/er/new.yaml': 'n' });
+  const ino = (dir: string, f: string) => statSync(join(dir, f)).ino;
+  t.is(ino(d2, 'deep/b.yaml'), ino(d1, 'deep/b.yaml'), 'unchanged file is shared');
+  t.is(ino(d2, 'deep/er/c.yaml'), ino(d1, 'deep/er/c.yaml'));
+  t.not(ino(d2, 'a.yaml'), ino(d1, 'a.yaml'), 'changed file is a new one');
+  t.is(readFileSync(join(d1, 'a.yaml'), 'utf8'), 'a1', 'the previous snapshot is not modified');
+  // Two revisions later the first dir is gone; the shared files live on in the newer snapshots.
+  repo.commit({ 'a.yaml': 'a3' });
+  await source.refresh();
+  repo.commit({ 'a.yaml': 'a4' });
+  await source.refresh();
+  await source.stop(); // waits for the background sweep
+  t.false(existsSync(d1));
+  t.deepEqual(tree(source.state().snapshot!.dir), { 'a.yaml': 'a4', 'deep/b.yaml': 'b1', 'deep/er/c.yaml': 'c1', 'deep/er/new.yaml': 'n' });
 });
