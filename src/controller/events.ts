@@ -1,23 +1,48 @@
-// Watches Nomad's event stream for Job events so a manual `nomad job run`/`stop` is reconciled at once.
-// The client reconnects on dropped connections; if the iterator itself fails, we back off and resubscribe.
+// Watches Nomad's event stream: Job events so a manual `nomad job run`/`stop` is reconciled at once, and
+// Allocation events so an allocation that fails, is lost or comes back (without any change to the job)
+// moves the app's health at once. The client reconnects on dropped connections; if the iterator itself
+// fails, we back off and resubscribe.
 import type { NomadApi } from '../clients/types.js';
 import { toDroverError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
 export type JobEventHandler = (namespace: string, id: string, job: Record<string, unknown> | undefined, deleted: boolean) => void;
 
-export async function watchJobEvents(nomad: NomadApi, signal: AbortSignal, logger: Logger, onJob: JobEventHandler): Promise<void> {
+/** The fields of an Allocation event's payload drover reads. */
+export interface AllocEvent {
+  namespace: string;
+  jobId: string;
+  id: string;
+  clientStatus: string;
+  desiredStatus: string;
+}
+
+export interface EventHandlers {
+  onJob: JobEventHandler;
+  onAlloc?: (alloc: AllocEvent) => void;
+}
+
+export async function watchJobEvents(nomad: NomadApi, signal: AbortSignal, logger: Logger, handlers: EventHandlers): Promise<void> {
+  const topics = handlers.onAlloc ? ['Job:*', 'Allocation:*'] : ['Job:*'];
   let delay = 100;
   let index: number | undefined;
   while (!signal.aborted) {
     try {
-      for await (const frame of nomad.eventStream({ topics: ['Job:*'], namespace: '*', index, signal })) {
+      for await (const frame of nomad.eventStream({ topics, namespace: '*', index, signal })) {
         delay = 100;
         if (frame.Index) index = frame.Index + 1;
         for (const ev of frame.Events ?? []) {
-          if (ev.Topic !== 'Job') continue;
-          const job = ev.Payload?.Job as Record<string, unknown> | undefined;
-          onJob(ev.Namespace || (job?.Namespace as string) || 'default', ev.Key, job, ev.Payload?.Deleted === true);
+          if (ev.Topic === 'Job') {
+            const job = ev.Payload?.Job as Record<string, unknown> | undefined;
+            handlers.onJob(ev.Namespace || (job?.Namespace as string) || 'default', ev.Key, job, ev.Payload?.Deleted === true);
+          } else if (ev.Topic === 'Allocation' && handlers.onAlloc) {
+            const a = ev.Payload?.Allocation as Record<string, unknown> | undefined;
+            if (!a || typeof a.JobID !== 'string') continue;
+            handlers.onAlloc({
+              namespace: ev.Namespace || (a.Namespace as string) || 'default', jobId: a.JobID, id: String(a.ID ?? ev.Key),
+              clientStatus: String(a.ClientStatus ?? ''), desiredStatus: String(a.DesiredStatus ?? ''),
+            });
+          }
         }
       }
     } catch (e) {

@@ -21,7 +21,7 @@ import { runPrunePass, type OrphanStatus } from './prune-pass.js';
 import { publish, reconcileApp, type DriftSource, type ReconcileContext } from './reconcile.js';
 import { applyHealth, verifiable, verifyServices, type VerifyContext } from './service-verify.js';
 import { WorkQueue, type BackoffOptions, type WorkResult } from './workqueue.js';
-import { watchJobEvents } from './events.js';
+import { watchJobEvents, type AllocEvent } from './events.js';
 
 export interface ControllerDeps {
   config: Config;
@@ -97,7 +97,10 @@ export class Controller implements ControllerApi {
     await this.deps.source.start();
     const current = this.deps.source.state().snapshot;
     if (current && this.desired?.revision !== current.revision) await this.queueSnapshot(current.dir, current.revision);
-    this.eventsDone = watchJobEvents(this.deps.nomad, this.abort.signal, this.deps.logger, (ns, id, job, deleted) => this.onJobEvent(ns, id, job, deleted));
+    this.eventsDone = watchJobEvents(this.deps.nomad, this.abort.signal, this.deps.logger, {
+      onJob: (ns, id, job, deleted) => this.onJobEvent(ns, id, job, deleted),
+      onAlloc: (a) => this.onAllocEvent(a),
+    });
     this.resyncTimer = setInterval(() => this.track(this.resync()), this.deps.config.resyncIntervalMs);
     this.resyncTimer.unref?.();
     this.gaugeTimer = setInterval(() => {
@@ -256,6 +259,23 @@ export class Controller implements ControllerApi {
     // A status-only change (ModifyIndex moved, spec did not) matters only while health is not final.
     const seen = rec.seen;
     if (seen && job && !deleted && !rec.failed && rec.healthFinal && job.JobModifyIndex === seen.jobModifyIndex && (job.Stop === true) === seen.stop) return;
+    this.enqueue(key, 'event');
+  }
+
+  /**
+   * An allocation of a managed job changed on its client (failed, lost, running again, a replacement
+   * placed) while the app's health was settled: health is read again now, not at the next job change.
+   * While health is still moving, the Job events and the resync already re-read it; an allocation we
+   * saw last time in the same state changes nothing.
+   */
+  private onAllocEvent(a: AllocEvent): void {
+    const key = `${a.namespace}/${a.jobId}`;
+    const rec = this.records.get(key);
+    if (!rec || rec.problems || !rec.healthFinal) return;
+    const known = rec.allocs?.find((x) => x.ID === a.id);
+    if (known && known.ClientStatus === a.clientStatus && known.DesiredStatus === a.desiredStatus) return;
+    if (!known && a.desiredStatus !== 'run') return; // an old allocation being stopped: not part of current health
+    rec.healthFinal = false;
     this.enqueue(key, 'event');
   }
 

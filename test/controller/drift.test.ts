@@ -255,3 +255,34 @@ test('a new commit is a rollout, not drift: applied even with self-heal off, no 
     t.is(await h.metric('drover_drift_detected_total', { namespace: 'default', app: 'web', source }), 0, source);
   }
 });
+
+test('health: an allocation that fails or is lost without any job change turns the app Degraded at once (Allocation events); recovery turns it Healthy; no write', async (t) => {
+  const h = await startHarness(t, { config: { resyncIntervalMs: 3_600_000 } }); // no resync to lean on
+  await h.controller.start();
+  await h.source.commit({ 'apps/web.yaml': appYaml('web', { count: 2 }) });
+  await h.until('healthy', async () => {
+    await h.controller.idle();
+    return h.controller.getApp('default', 'web')!.health === 'Healthy';
+  }, 4000);
+  const writes = nomadWrites(h);
+  const jobIndex = h.sim.getJob('default', 'web')!.JobModifyIndex;
+  const allocs = (await h.call('GET', '/v1/job/web/allocations')) as { ID: string; ClientStatus: string }[];
+  const running = allocs.filter((a) => a.ClientStatus === 'running');
+  t.is(running.length, 2);
+
+  t.true(h.sim.setAllocClientStatus(running[0]!.ID, 'failed'));
+  await h.until('degraded', () => h.controller.getApp('default', 'web')!.health === 'Degraded', 2000);
+  const st = h.controller.getApp('default', 'web')!;
+  t.is(st.sync, 'Synced');
+  t.true(st.healthReasons.some((r) => /1 allocation\(s\) failed/.test(r)), st.healthReasons.join('; '));
+  t.true(st.healthReasons.includes('1/2 allocations running'));
+
+  t.true(h.sim.setAllocClientStatus(running[0]!.ID, 'running'));
+  await h.until('healthy again', () => h.controller.getApp('default', 'web')!.health === 'Healthy', 2000);
+  t.true(h.sim.setAllocClientStatus(running[1]!.ID, 'lost'));
+  await h.until('degraded by a lost alloc', () => h.controller.getApp('default', 'web')!.health === 'Degraded', 2000);
+
+  await h.controller.idle();
+  t.is(nomadWrites(h), writes, 'health is reported, never "fixed" by a write');
+  t.is(h.sim.getJob('default', 'web')!.JobModifyIndex, jobIndex);
+});

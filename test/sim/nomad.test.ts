@@ -124,3 +124,29 @@ test('event buffer: bounded to 100 batches; index older than the buffer starts a
   const frame = lines.find((l) => l.Index);
   t.true(frame.Index > 2, 'the oldest batches were dropped');
 });
+
+test('/_sim/nomad/allocation/:id/client-status: a running alloc fails, is lost, recovers; events and summary follow; bad input is refused', async (t) => {
+  const { http } = await sim(t);
+  const id = uniq('cs');
+  await http.put('/v1/jobs', { Job: workedExample(id, { count: 2 }) });
+  const allocs = await waitFor('running allocs', async () => {
+    const a = (await http.get(`/v1/job/${id}/allocations`)).json as any[];
+    return a.length === 2 && a.every((x) => x.ClientStatus === 'running') ? a : undefined;
+  });
+  const index = Number((await http.get(`/v1/job/${id}/allocations`)).headers.get('x-nomad-index'));
+  const events = readStream(`${http.base}/v1/event/stream?topic=Allocation:${id}&index=${index + 1}`, (ls) => ls.some((l) => l.Events?.some((e: any) => e.Payload.Allocation.ClientStatus === 'failed')));
+  const r = await http.put(`/_sim/nomad/allocation/${allocs[0].ID}/client-status`, { ClientStatus: 'failed' });
+  t.is(r.status, 200);
+  const seen = (await events).flatMap((l: any) => l.Events ?? []);
+  t.true(seen.some((e: any) => e.Type === 'AllocationUpdated' && e.Key === allocs[0].ID && e.Payload.Allocation.Job === null));
+  const summary = (await http.get(`/v1/job/${id}/summary`)).json;
+  t.like(summary.Summary.app, { Running: 1, Failed: 1 });
+  t.is((await http.get(`/v1/job/${id}`)).json.Status, 'running', 'another allocation still runs: no job status flip');
+  t.is((await http.put(`/_sim/nomad/allocation/${allocs[1].ID}/client-status`, { ClientStatus: 'lost' })).status, 200);
+  t.like((await http.get(`/v1/job/${id}/summary`)).json.Summary.app, { Running: 0, Failed: 1, Lost: 1 });
+  t.is((await http.get(`/v1/job/${id}`)).json.Status, 'pending');
+  t.is((await http.put(`/_sim/nomad/allocation/${allocs[0].ID}/client-status`, { ClientStatus: 'running' })).status, 200);
+  t.like((await http.get(`/v1/job/${id}/summary`)).json.Summary.app, { Running: 1, Failed: 0, Lost: 1 });
+  t.is((await http.put(`/_sim/nomad/allocation/${allocs[0].ID}/client-status`, { ClientStatus: 'bogus' })).status, 400);
+  t.is((await http.put('/_sim/nomad/allocation/nope/client-status', { ClientStatus: 'failed' })).status, 404);
+});

@@ -17,7 +17,7 @@ function summary(ctx: RouteContext, job: Obj): Obj {
     const mine = allocs.filter((a) => a.TaskGroup === g.Name);
     groups[String(g.Name)] = {
       Queued: 0, Complete: mine.filter((a) => a.ClientStatus === 'complete').length, Failed: mine.filter((a) => a.ClientStatus === 'failed').length,
-      Running: mine.filter((a) => a.ClientStatus === 'running').length, Starting: mine.filter((a) => a.ClientStatus === 'pending').length, Lost: 0, Unknown: 0,
+      Running: mine.filter((a) => a.ClientStatus === 'running').length, Starting: mine.filter((a) => a.ClientStatus === 'pending').length, Lost: mine.filter((a) => a.ClientStatus === 'lost').length, Unknown: 0,
     };
   }
   const idx = ctx.state.summaryIndex.get(NomadState.key(ns, id)) ?? { CreateIndex: job.CreateIndex, ModifyIndex: job.ModifyIndex };

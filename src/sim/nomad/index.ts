@@ -32,6 +32,8 @@ export interface NomadSim {
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
   markImageBroken(image: string): void;
+  /** a running allocation fails, is lost or recovers on its client, the job untouched (see Scheduler.setClientStatus) */
+  setAllocClientStatus(allocId: string, status: 'running' | 'failed' | 'lost'): boolean;
   getJob(namespace: string, id: string): NomadJob | undefined;
   raftIndex(): number;
   writeCount(): number;
@@ -70,6 +72,9 @@ export function createNomadSim(opts: NomadSimOptions = {}): NomadSim {
     },
     markImageBroken(image) {
       scheduler.brokenImages.add(image);
+    },
+    setAllocClientStatus(allocId, status) {
+      return scheduler.setClientStatus(allocId, status);
     },
     getJob(namespace, id) {
       const j = state.job(namespace, id);

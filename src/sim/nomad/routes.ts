@@ -34,6 +34,18 @@ export function installRoutes(server: SimServer, ctx: RouteContext): void {
   server.route('DELETE', '/v1/job/:id', guard((req) => deregister(ctx, req)));
   server.route('GET', '/v1/services', guard((req) => services(ctx, req)));
   server.route('GET', '/v1/service/:name', guard((req) => services(ctx, req, req.params.name)));
+  // Simulator control (not a Nomad API): a client reports an allocation failed, lost or running again.
+  server.route('PUT', '/_sim/nomad/allocation/:id/client-status', guard((req) => {
+    let status: unknown;
+    try {
+      status = (JSON.parse(req.body.toString('utf8') || '{}') as { ClientStatus?: unknown }).ClientStatus;
+    } catch {
+      throw new HttpError(400, 'body must be JSON: {"ClientStatus": "failed"}');
+    }
+    if (status !== 'running' && status !== 'failed' && status !== 'lost') throw new HttpError(400, 'ClientStatus must be running, failed or lost');
+    if (!ctx.scheduler.setClientStatus(req.params.id ?? '', status)) throw new HttpError(404, 'allocation not found or not desired to run');
+    return { json: { ID: req.params.id, ClientStatus: status } };
+  }));
   server.route('GET', '/v1/event/stream', guard((req) => {
     if (ctx.aclTokens) allowedNs(ctx, req, false);
     return eventStream(ctx.state, ctx.streams, req);

@@ -188,6 +188,34 @@ export class Scheduler {
     this.state.changed();
   }
 
+  /**
+   * What a Nomad client reports when a running allocation dies ('failed', 'lost') or comes back
+   * ('running'), without any change to the job: services follow the allocation, an AllocationUpdated
+   * event is published and the job status is recomputed (a Job event only when it flips). The
+   * simulator does not reschedule. Returns false for an unknown or stopped allocation.
+   */
+  setClientStatus(allocId: string, status: 'running' | 'failed' | 'lost'): boolean {
+    const a = this.state.allocs.get(allocId);
+    if (!a || a.DesiredStatus !== 'run' || a.ClientStatus === status) return a?.ClientStatus === status;
+    const index = this.state.bump('allocs', 'job_summary');
+    const events: Ev[] = [];
+    const now = this.nowNs();
+    const was = a.ClientStatus;
+    a.ClientStatus = status;
+    a.ClientDescription = status === 'running' ? 'Tasks are running' : status === 'lost' ? 'alloc is lost since its node is down' : 'Failed tasks';
+    for (const k of Object.keys(a.TaskStates ?? {})) (a.TaskStates as Obj)[k] = taskState(status === 'running' ? 'running' : 'dead', status === 'failed', now);
+    a.ModifyIndex = index;
+    a.ModifyTime = now;
+    if (status === 'running') events.push(...this.registerServices(a));
+    else if (was === 'running') this.deregisterServices(a);
+    events.push(allocEvent(a, 'AllocationUpdated'));
+    this.touchSummary(a.Namespace, a.JobID, index);
+    events.push(...this.updateStatus(a.Namespace, a.JobID, index, 'AllocationUpdated'));
+    this.state.publish(events);
+    this.state.changed();
+    return true;
+  }
+
   private finishDeployment(id: string): void {
     const d = this.state.deployments.get(id);
     if (!d || d.Status !== 'running') return;
@@ -332,7 +360,7 @@ function taskState(state: string, failed: boolean, now: number): Obj {
 }
 
 export function isTerminal(a: Alloc): boolean {
-  return a.DesiredStatus !== 'run' || a.ClientStatus === 'complete' || a.ClientStatus === 'failed';
+  return a.DesiredStatus !== 'run' || a.ClientStatus === 'complete' || a.ClientStatus === 'failed' || a.ClientStatus === 'lost';
 }
 
 /**
@@ -343,7 +371,7 @@ export function jobStatus(job: Obj, allocs: Alloc[], deployments: Obj[]): string
   if (deployments.some((d) => d.Status === 'running' || d.Status === 'pending' || d.Status === 'paused')) return 'running';
   if (allocs.some((a) => !isTerminal(a))) return 'running';
   if (job.Stop) return 'dead';
-  if (allocs.some((a) => a.ClientStatus === 'failed' && a.JobVersion === job.Version)) return 'pending';
+  if (allocs.some((a) => (a.ClientStatus === 'failed' || a.ClientStatus === 'lost') && a.JobVersion === job.Version)) return 'pending';
   if (allocs.length === 0 && Number(((job.TaskGroups as Obj[] | null) ?? []).reduce((n, g) => n + Number(g.Count), 0)) > 0) return 'pending';
   return 'dead';
 }

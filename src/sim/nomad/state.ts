@@ -22,7 +22,7 @@ export interface Alloc {
   TaskGroup: string;
   DesiredStatus: 'run' | 'stop';
   DesiredDescription: string;
-  ClientStatus: 'pending' | 'running' | 'complete' | 'failed';
+  ClientStatus: 'pending' | 'running' | 'complete' | 'failed' | 'lost';
   ClientDescription: string;
   TaskStates: Obj | null;
   DeploymentID: string;
