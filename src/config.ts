@@ -1,6 +1,7 @@
 // Configuration from the environment: HashiCorp's own variables plus DROVER_*. parseConfig reads
 // everything once, validates it, and either returns a frozen Config or throws ConfigError listing
 // every problem at once (immich's habit). Tokens are kept out of toJSON() so they can never be logged.
+import { isIpAddress } from './spec/net.js';
 import { parseDurationMs } from './core/duration.js';
 
 export interface ClusterDefaults {
@@ -20,6 +21,8 @@ export interface ClusterDefaults {
   weaveRange: string;
   /** DROVER_DNS_SERVERS: DNS servers for weave apps without spec.weave.dns; default `169.254.1.1` (seed 002/003) */
   dnsServers: string[];
+  /** DROVER_DOCKER_DNS_SERVERS: docker `dns_servers` for non-weave docker apps without spec.dns; default none (Docker's own) */
+  dockerDnsServers: string[];
   /** DROVER_EXTRA_ENV: `K=V,K2=V2` added to every task's env (e.g. CONSUL_HTTP_ADDR=169.254.1.1:8500) */
   extraEnv: Record<string, string>;
   /** DROVER_ALLOWED_DRIVERS: default `docker,pot,exec` */
@@ -163,6 +166,11 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
   const owner = str('DROVER_OWNER', 'drover')!;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(owner)) problems.push(`DROVER_OWNER: "${owner}" must be 1-63 letters, digits, '.', '_' or '-'`);
 
+  const ipList = (name: string, dflt: string): string[] => {
+    const ips = list(name, dflt);
+    for (const ip of ips) if (!isIpAddress(ip)) problems.push(`${name}: "${ip}" is not an IPv4 or IPv6 address`);
+    return ips;
+  };
   const vaultAddr = url('VAULT_ADDR');
   const config: Config = {
     cluster: {
@@ -173,7 +181,8 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
       httpEntrypoints: list('DROVER_HTTP_ENTRYPOINTS', 'web'),
       grpcEntrypoint: str('DROVER_GRPC_ENTRYPOINT', 'grpc')!,
       weaveRange: str('DROVER_WEAVE_RANGE', '10.32.0.0/12')!,
-      dnsServers: list('DROVER_DNS_SERVERS', '169.254.1.1'),
+      dnsServers: ipList('DROVER_DNS_SERVERS', '169.254.1.1'),
+      dockerDnsServers: ipList('DROVER_DOCKER_DNS_SERVERS', ''),
       extraEnv,
       allowedDrivers: list('DROVER_ALLOWED_DRIVERS', 'docker,pot,exec'),
       owner,

@@ -65,6 +65,15 @@ function checkDriver(s: AppSpec, d: ClusterDefaults, out: Out): void {
   if (driver === 'pot' && s.args !== undefined && s.command === undefined) {
     out.push({ segs: ['spec', 'args'], message: 'needs spec.command with the pot driver' });
   }
+  if (s.dns !== undefined && driver !== 'docker') {
+    out.push({ segs: ['spec', 'dns'], message: `is a docker option, not available with the ${driver} driver` });
+  }
+  if (s.dns !== undefined && s.weave !== undefined) {
+    out.push({ segs: ['spec', 'dns'], message: 'cannot be combined with spec.weave: give weave apps their DNS servers in spec.weave.dns' });
+  }
+  (s.dns ?? []).forEach((ip, i) => {
+    if (!isIpAddress(ip)) out.push({ segs: ['spec', 'dns', i], message: `${show(ip)} is not an IPv4 or IPv6 address` });
+  });
   if (s.weave !== undefined && driver !== 'docker') {
     out.push({ segs: ['spec', 'weave'], message: `weave networking needs the docker driver, not ${driver}` });
   }
@@ -114,6 +123,15 @@ function checkWeave(s: AppSpec, d: ClusterDefaults, out: Out): void {
     if (!isIpAddress(ip)) out.push({ segs: ['spec', 'weave', 'dns', i], message: `${show(ip)} is not an IPv4 or IPv6 address` });
   });
   if (w.subnet === undefined) return;
+  // Proxy mode: Nomad would advertise the docker bridge address (seed 003's open problem). Only a Consul
+  // registration made by drover's node registrar carries the weave address; Nomad's own catalog cannot.
+  if ((s.port !== undefined || s.grpc !== undefined) && (s.service?.provider ?? d.serviceProvider) === 'nomad') {
+    if (s.service?.provider === 'nomad') {
+      out.push({ segs: ['spec', 'service', 'provider'], message: 'nomad cannot be used with spec.weave.subnet: Nomad would advertise the docker bridge address, not the weave address, and only a Consul registration (drover\'s node registrar) can carry the right one; use consul' });
+    } else {
+      out.push({ segs: ['spec', 'weave', 'subnet'], message: 'needs the consul service provider, but the cluster default (DROVER_SERVICE_PROVIDER) is nomad: Nomad would advertise the docker bridge address, not the weave address; set spec.service.provider: consul' });
+    }
+  }
   const segs = ['spec', 'weave', 'subnet'];
   const c = parseIpv4Cidr(w.subnet);
   if (!c) return void out.push({ segs, message: `${show(w.subnet)} is not an IPv4 CIDR (e.g. 10.32.1.0/24)` });

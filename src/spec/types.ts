@@ -92,6 +92,7 @@ export interface AppSpec {
   grpc?: GrpcSpec;
   vault?: VaultSpec;
   weave?: WeaveSpec;
+  dns?: string[];
   env?: Record<string, string>;
   resources?: ResourcesSpec;
   health?: HealthSpec;

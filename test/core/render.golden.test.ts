@@ -83,6 +83,8 @@ test.serial('the fixtures cover every renderer branch', (t) => {
     'vault policies': '"Vault":{"Policies":["legacy-read","shared-read"]}',
     'weave plugin mode': '"network_mode":"weave"',
     'weave subnet': '"WEAVE_CIDR":"net:10.32.7.0/24"',
+    'spec.dns': '"dns_servers":["169.254.1.1","fd00::53"]',
+    'cluster docker DNS default': '"dns_servers":["10.0.0.53"]',
     'http check': '"Type":"http","Path":"/healthz"',
     'tcp check': '"Type":"tcp"',
     'grpc check': '"Type":"grpc","PortLabel":"grpc"',

@@ -14,6 +14,7 @@ export const TEST_DEFAULTS: ClusterDefaults = Object.freeze({
   grpcEntrypoint: 'grpc',
   weaveRange: '10.32.0.0/12',
   dnsServers: ['169.254.1.1'],
+  dockerDnsServers: [],
   extraEnv: {},
   allowedDrivers: ['docker', 'pot', 'exec'],
   owner: 'drover',

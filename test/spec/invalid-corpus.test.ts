@@ -142,6 +142,15 @@ const CASES: Case[] = [
   { fixture: 'pot-args-no-command.yaml', lines: [
     "pot-args-no-command.yaml:11:9 spec.args: needs spec.command with the pot driver",
   ] },
+  { fixture: 'dns-invalid.yaml', lines: [
+    "dns-invalid.yaml:8:22 spec.dns[1]: \"consul.service\" is not an IPv4 or IPv6 address",
+  ] },
+  { fixture: 'dns-with-pot.yaml', lines: [
+    "dns-with-pot.yaml:11:8 spec.dns: is a docker option, not available with the pot driver",
+  ] },
+  { fixture: 'dns-with-weave.yaml', lines: [
+    "dns-with-weave.yaml:9:8 spec.dns: cannot be combined with spec.weave: give weave apps their DNS servers in spec.weave.dns",
+  ] },
   { fixture: 'pot-missing-block.yaml', lines: [
     "pot-missing-block.yaml:6:3 spec.pot: is required for the pot driver",
   ] },
@@ -168,7 +177,7 @@ const CASES: Case[] = [
     "unknown-field-nested.yaml:10:5 spec.ingress.hosts: unknown field \"hosts\" (known fields: host, path, entrypoints, tls, certResolver)",
   ] },
   { fixture: 'unknown-field.yaml', lines: [
-    "unknown-field.yaml:8:3 spec.hostname: unknown field \"hostname\" (known fields: image, driver, pot, command, args, count, port, ingress, grpc, vault, weave, env, resources, health, service, datacenters, scaling, sync)",
+    "unknown-field.yaml:8:3 spec.hostname: unknown field \"hostname\" (known fields: image, driver, pot, command, args, count, port, ingress, grpc, vault, weave, dns, env, resources, health, service, datacenters, scaling, sync)",
   ] },
   { fixture: 'vault-env-name.yaml', lines: [
     "vault-env-name.yaml:13:11 spec.vault.secrets[0].env[\"1DB_PASS\"]: \"1DB_PASS\" is not a valid environment variable name (letters, digits and '_', not starting with a digit)",
@@ -187,6 +196,9 @@ const CASES: Case[] = [
   ] },
   { fixture: 'weave-dns-invalid.yaml', lines: [
     "weave-dns-invalid.yaml:9:24 spec.weave.dns[1]: \"dns.example.com\" is not an IPv4 or IPv6 address",
+  ] },
+  { fixture: 'weave-subnet-provider-nomad.yaml', lines: [
+    "weave-subnet-provider-nomad.yaml:11:15 spec.service.provider: nomad cannot be used with spec.weave.subnet: Nomad would advertise the docker bridge address, not the weave address, and only a Consul registration (drover's node registrar) can carry the right one; use consul",
   ] },
   { fixture: 'weave-subnet-host-bits.yaml', lines: [
     "weave-subnet-host-bits.yaml:9:13 spec.weave.subnet: \"10.32.1.5/24\" has host bits set; the network address is 10.32.1.0/24",

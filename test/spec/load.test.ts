@@ -184,6 +184,7 @@ test('semantic rules that depend on cluster defaults', (t) => {
   const r = loadAppTexts([{ file: 'a.yaml', text: app('a', '  image: x\n  grpc: {port: 90}\n  health: {type: grpc}\n  weave: {subnet: 10.32.1.0/24}\n') }], d);
   t.deepEqual(lines(r), [
     'a.yaml:8:18 spec.health.type: a grpc check needs the consul service provider (Nomad\'s own checks are http or tcp)',
+    'a.yaml:9:19 spec.weave.subnet: needs the consul service provider, but the cluster default (DROVER_SERVICE_PROVIDER) is nomad: Nomad would advertise the docker bridge address, not the weave address; set spec.service.provider: consul',
     'a.yaml:9:19 spec.weave.subnet: "10.32.1.0/24" is outside the weave range 10.40.0.0/16',
   ]);
 });

@@ -55,6 +55,8 @@ function driverConfig(driver: string, spec: AppSpec, d: ClusterDefaults): Record
   if (args) cfg.args = args;
   if (spec.command !== undefined) cfg.command = spec.command;
   if (spec.weave) cfg.dns_servers = [...(spec.weave.dns?.length ? spec.weave.dns : d.dnsServers)];
+  else if (spec.dns?.length) cfg.dns_servers = [...spec.dns];
+  else if (d.dockerDnsServers?.length) cfg.dns_servers = [...d.dockerDnsServers];
   cfg.image = spec.image ?? '';
   // Plugin mode joins the default weave network; a subnet is chosen through WEAVE_CIDR (proxy mode) instead.
   if (spec.weave && !spec.weave.subnet) cfg.network_mode = 'weave';
