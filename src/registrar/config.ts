@@ -2,11 +2,23 @@
 // the app). Every problem is listed at once; nothing here is a secret.
 //   DROVER_REGISTRAR           on|off (default off: a drover on a node without docker/weave does nothing)
 //   DOCKER_HOST                unix:///path or tcp://host:port (default unix:///var/run/docker.sock)
+//   DOCKER_TLS_VERIFY          set (non-empty, not 0/false) → TLS with verification to a tcp:// DOCKER_HOST,
+//   DOCKER_CERT_PATH           with ca.pem, cert.pem, key.pem from this dir (default ~/.docker), as the docker CLI does
 //   WEAVE_ROUTER_ADDR          http://host:port of the local weave router API (default http://127.0.0.1:6784)
 //   DROVER_REGISTRAR_INTERVAL  time between passes, a duration ≥ 100ms (default 10s)
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parseDurationMs } from '../core/duration.js';
 
-export type DockerEndpoint = { kind: 'unix'; socketPath: string } | { kind: 'tcp'; host: string; port: number };
+/** PEM material of a TLS Docker endpoint (read once at start). */
+export interface DockerTls {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+export type DockerEndpoint = { kind: 'unix'; socketPath: string } | { kind: 'tcp'; host: string; port: number; tls?: DockerTls };
 
 export interface RegistrarConfig {
   enabled: boolean;
@@ -29,6 +41,14 @@ export function parseRegistrarConfig(env: Record<string, string | undefined> = p
 
   const docker = parseDockerHost(get('DOCKER_HOST', DEFAULTS.docker));
   if (typeof docker === 'string') problems.push(`DOCKER_HOST: ${docker}`);
+  const tlsVerify = get('DOCKER_TLS_VERIFY', '');
+  if (tlsVerify !== '' && tlsVerify !== '0' && tlsVerify.toLowerCase() !== 'false' && typeof docker !== 'string') {
+    if (docker.kind !== 'tcp') problems.push('DOCKER_TLS_VERIFY: TLS needs a tcp:// DOCKER_HOST, not a unix socket');
+    else {
+      const tls = readDockerTls(get('DOCKER_CERT_PATH', join(homedir(), '.docker')), problems);
+      if (tls) docker.tls = tls;
+    }
+  }
 
   const weave = parseWeaveAddr(get('WEAVE_ROUTER_ADDR', DEFAULTS.weave));
   if (weave.problem) problems.push(`WEAVE_ROUTER_ADDR: ${weave.problem}`);
@@ -39,6 +59,23 @@ export function parseRegistrarConfig(env: Record<string, string | undefined> = p
 
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: { enabled: flag === 'on', docker: docker as DockerEndpoint, weaveRouterUrl: weave.url, intervalMs: intervalMs! } };
+}
+
+/** ca.pem, cert.pem and key.pem from the docker CLI's cert dir; each unreadable file is a problem naming it. */
+function readDockerTls(dir: string, problems: string[]): DockerTls | undefined {
+  const read = (name: string): Buffer | undefined => {
+    try {
+      return readFileSync(join(dir, name));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      problems.push(`DOCKER_CERT_PATH: cannot read ${join(dir, name)} (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code ?? 'unreadable'})`);
+      return undefined;
+    }
+  };
+  const ca = read('ca.pem');
+  const cert = read('cert.pem');
+  const key = read('key.pem');
+  return ca && cert && key ? { ca, cert, key } : undefined;
 }
 
 /** `unix:///var/run/docker.sock` or `tcp://127.0.0.1:2375`; anything else is explained, not thrown. */
@@ -58,7 +95,7 @@ export function parseDockerHost(text: string): DockerEndpoint | string {
     if (!u.hostname || u.pathname !== '/' || !(port > 0)) return `"${text}" is not tcp://host:port`;
     return { kind: 'tcp', host: u.hostname.replace(/^\[|\]$/g, ''), port };
   }
-  return `"${text}" must start with unix:// or tcp:// (TLS endpoints are not supported)`;
+  return `"${text}" must start with unix:// or tcp:// (TLS: tcp:// with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH)`;
 }
 
 function parseWeaveAddr(text: string): { url: string; problem?: string } {

@@ -1,7 +1,8 @@
-// A minimal HTTP GET for the node-local APIs (Docker Engine over a unix socket or TCP, the weave
-// router). node:http, like the clients in src/clients, and it speaks to a unix socket directly. Every
+// A minimal HTTP GET for the node-local APIs (Docker Engine over a unix socket, TCP or TCP+TLS, the
+// weave router). node:http, like the clients in src/clients, and it speaks to a unix socket directly. Every
 // failure leaves as a DroverError naming the upstream, method and path, never a stack.
 import http from 'node:http';
+import https from 'node:https';
 import { DroverError, type Upstream } from '../core/errors.js';
 import type { DockerEndpoint } from './config.js';
 
@@ -20,13 +21,17 @@ export function localGet(upstream: Upstream, target: LocalTarget, path: string, 
   // daemon closed in between would surface as a spurious reset.
   const opts: http.RequestOptions = { method: 'GET', path, timeout: timeoutMs, agent: false, headers: { Accept: 'application/json, text/plain' } };
   if (target.kind === 'unix') opts.socketPath = target.socketPath;
-  else if (target.kind === 'tcp') Object.assign(opts, { host: target.host, port: target.port });
+  else if (target.kind === 'tcp') {
+    Object.assign(opts, { host: target.host, port: target.port });
+    // Docker's TLS: the daemon's CA, and our client certificate (the daemon's --tlsverify asks for it).
+    if (target.tls) Object.assign(opts, { ca: target.tls.ca, cert: target.tls.cert, key: target.tls.key, servername: isIp(target.host) ? undefined : target.host });
+  }
   else {
     const u = new URL(target.base);
     Object.assign(opts, { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), path: `${u.pathname.replace(/\/$/, '')}${path}` });
   }
   return new Promise((resolve, reject) => {
-    const req = http.request(opts, (res) => {
+    const req = (target.kind === 'tcp' && target.tls ? https : http).request(opts, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -40,11 +45,16 @@ export function localGet(upstream: Upstream, target: LocalTarget, path: string, 
     req.on('timeout', () => req.destroy(new DroverError('timeout', `${where}: no answer within ${timeoutMs}ms`, { upstream })));
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (e instanceof DroverError) return reject(e);
-      const why = e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ECONNRESET' || e.code === 'EPIPE' ? 'connection reset' : e.code === 'ENOENT' ? 'socket not found' : e.code === 'EACCES' ? 'permission denied on the socket' : e.code ?? 'transport error';
+      const tlsFailure = typeof e.code === 'string' && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME/.test(e.code);
+      const why = tlsFailure ? `TLS handshake failed (${e.code})` : e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ECONNRESET' || e.code === 'EPIPE' ? 'connection reset' : e.code === 'ENOENT' ? 'socket not found' : e.code === 'EACCES' ? 'permission denied on the socket' : e.code ?? 'transport error';
       reject(new DroverError('unavailable', `${where}: ${why}`, { upstream }));
     });
     req.end();
   });
+}
+
+function isIp(host: string): boolean {
+  return /^[0-9.]+$/.test(host) || host.includes(':');
 }
 
 export function statusError(upstream: Upstream, path: string, reply: LocalReply): DroverError {
