@@ -6,12 +6,17 @@ import type { DroverApp, DroverAppOptions } from './app.module.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { createLogger } from './logging.js';
 import { validateGitConfig } from './source/git.js';
-import { parseRegistrarConfig } from './registrar/config.js';
+import { parseRegistrarConfig, type RegistrarConfig } from './registrar/config.js';
 
 type Env = Record<string, string | undefined>;
 
 /** parseConfig plus what `run` alone needs (a git URL, a sane ref and path); one ConfigError listing all. */
 export function loadRunConfig(env: Env, isTty = false): Config {
+  return loadRunSettings(env, isTty).config;
+}
+
+/** loadRunConfig and the node registrar's settings, each variable read and checked once. */
+function loadRunSettings(env: Env, isTty: boolean): { config: Config; registrar: RegistrarConfig } {
   let config: Config | undefined;
   let problems: string[] = [];
   try {
@@ -24,8 +29,8 @@ export function loadRunConfig(env: Env, isTty = false): Config {
   problems.push(...validateGitConfig(git));
   const registrar = parseRegistrarConfig(env);
   if (!registrar.ok) problems.push(...registrar.problems);
-  if (problems.length > 0 || !config) throw new ConfigError(problems);
-  return config;
+  if (problems.length > 0 || !config || !registrar.ok) throw new ConfigError(problems);
+  return { config, registrar: registrar.config };
 }
 
 export interface RunningDrover extends DroverApp {
@@ -34,16 +39,15 @@ export interface RunningDrover extends DroverApp {
 }
 
 export async function runDrover(env: Env = process.env, opts: DroverAppOptions & { shutdownHooks?: boolean } = {}): Promise<RunningDrover> {
-  const config = loadRunConfig(env, Boolean(process.stdout.isTTY));
+  const { config, registrar } = loadRunSettings(env, Boolean(process.stdout.isTTY));
   const logger = opts.logger ?? createLogger({ format: config.logFormat, level: config.logLevel });
   // Loaded here, not at the top: every CLI command imports this file, and only `run` needs Nest.
   const { createDroverApp } = await import('./app.module.js');
-  const registrar = parseRegistrarConfig(env);
   const drover = await createDroverApp(config, {
     ...opts,
     logger,
     workDir: opts.workDir ?? (env.DROVER_WORK_DIR || undefined),
-    registrar: opts.registrar ?? (registrar.ok && registrar.config.enabled ? registrar.config : undefined),
+    registrar: opts.registrar ?? (registrar.enabled ? registrar : undefined),
   });
   if (opts.shutdownHooks ?? true) drover.app.enableShutdownHooks(['SIGINT', 'SIGTERM'], { useProcessExit: true });
   try {
