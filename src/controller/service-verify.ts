@@ -11,7 +11,7 @@ import type { Logger } from '../core/logger.js';
 import type { NomadJob, NomadService } from '../core/nomad-types.js';
 import { parseRegistrarServices } from '../core/render/index.js';
 import type { ConsulVerifyStatus } from '../core/status.js';
-import { expectedServicesFromJob, observedFromConsul, observedFromNomad, verifyConsul, type ExpectedService, type ObservedInstance } from '../core/verify.js';
+import { expectedServicesFromJob, observedFromConsul, observedFromNomad, partitionInstances, verifyConsul, type ExpectedService, type ObservedInstance } from '../core/verify.js';
 import type { Metrics } from '../metrics.js';
 import type { AppRecord } from './app-record.js';
 
@@ -41,8 +41,16 @@ export async function verifyServices(rec: AppRecord, ctx: VerifyContext): Promis
     return;
   }
   let observed: ObservedInstance[];
+  const others: string[] = [];
   try {
-    observed = (await Promise.all(expected.map((e) => observe(e, rec.namespace, ctx)))).flat();
+    const allocIds = new Set((rec.allocs ?? []).map((a) => a.ID));
+    observed = (await Promise.all(expected.map(async (e) => {
+      const all = await observe(e, rec, ctx);
+      if (e.provider === 'nomad') return all; // already this job's only (filtered by JobID)
+      const split = partitionInstances(all, allocIds);
+      if (split.others.length > 0) others.push(`service ${e.name}: ${split.others.length} instance(s) of other jobs or registrations share this Consul name (not counted; Traefik's consulCatalog sees them all)`);
+      return split.mine;
+    }))).flat();
   } catch (e) {
     const err = toDroverError(e);
     const prev = rec.status.consul;
@@ -52,6 +60,7 @@ export async function verifyServices(rec: AppRecord, ctx: VerifyContext): Promis
     return;
   }
   const r = verifyConsul(expected, observed);
+  r.notes.push(...others);
   const wasDrift = rec.status.consul?.drift === true;
   const status: ConsulVerifyStatus = {
     state: 'verified', drift: r.drift, problems: r.problems, notes: r.notes, instances: r.instances, checkedAt: new Date(ctx.clock.now()).toISOString(),
@@ -76,8 +85,11 @@ export function applyHealth(rec: AppRecord): void {
   if (c.drift || c.instances.some((i) => i.state === 'critical')) rec.status.health = 'Degraded';
 }
 
-async function observe(exp: ExpectedService, namespace: string, ctx: VerifyContext): Promise<ObservedInstance[]> {
-  if (exp.provider === 'nomad') return observedFromNomad((await ctx.nomad.listServiceRegistrations(exp.name, { namespace })).value);
+async function observe(exp: ExpectedService, rec: AppRecord, ctx: VerifyContext): Promise<ObservedInstance[]> {
+  if (exp.provider === 'nomad') {
+    const regs = (await ctx.nomad.listServiceRegistrations(exp.name, { namespace: rec.namespace })).value;
+    return observedFromNomad(regs.filter((r) => r.JobID === rec.name));
+  }
   return observedFromConsul((await ctx.consul.healthService(exp.name)).value);
 }
 

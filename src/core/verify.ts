@@ -85,6 +85,28 @@ export function expectedServicesFromJob(job: NomadJob, runningAllocs: AllocListS
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/**
+ * The allocation a catalog instance was registered for, read from its service ID: Nomad registers
+ * `_nomad-task-<allocID>-…` in Consul, drover's node registrar `drover-<allocID>-…`. Undefined for
+ * anything else (a registration by hand, another tool).
+ */
+export function allocIdOfInstance(serviceId: string): string | undefined {
+  const m = /^(?:_nomad-task-|drover-)([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-/.exec(serviceId);
+  return m?.[1];
+}
+
+/**
+ * Splits the instances of a service name into this job's (registered for one of its allocations) and
+ * others'. Consul has one service namespace: two apps of the same name in different Nomad namespaces,
+ * or a hand registration, share the name, and their instances are not this app's drift.
+ */
+export function partitionInstances(observed: ObservedInstance[], allocIds: ReadonlySet<string>): { mine: ObservedInstance[]; others: ObservedInstance[] } {
+  const mine: ObservedInstance[] = [];
+  const others: ObservedInstance[] = [];
+  for (const o of observed) (allocIds.has(allocIdOfInstance(o.id) ?? '') ? mine : others).push(o);
+  return { mine, others };
+}
+
 /** Consul health entries → observed instances (empty service address means the node's). */
 export function observedFromConsul(entries: ConsulHealthEntry[]): ObservedInstance[] {
   return entries.map((e) => {

@@ -200,15 +200,23 @@ spec:
   const promised = JSON.parse(job.TaskGroups[0]!.Tasks[0]!.Meta!['drover.services']!) as { name: string; tags: string[] }[];
   t.is(promised[0]!.name, 'httpbackend');
   const writes = w.nomadWrites();
-  // A registration with the docker bridge address (what Nomad itself would advertise in proxy mode).
+  // A registration for this app's allocation with the docker bridge address (what Nomad itself would advertise in proxy mode).
+  const allocs = (await (await fetch(`${w.cluster.urls.nomad}/v1/job/httpbackend/allocations?namespace=tenant-b`)).json()) as { ID: string }[];
+  const id = `drover-${allocs[0]!.ID}-httpbackend-httpbackend`;
   w.cluster.consul.register({
-    id: 'httpbackend-bridge', name: 'httpbackend', tags: promised[0]!.tags, address: '172.17.0.5', port: 8081, meta: {}, checks: [],
+    id, name: 'httpbackend', tags: promised[0]!.tags, address: '172.17.0.5', port: 8081, meta: {}, checks: [],
+    node: 'nomad-client-1', nodeAddress: '192.168.56.3',
+  });
+  // Another app's instance under the same Consul name (a hand registration, or the same app name in another namespace): a note, not this app's drift.
+  w.cluster.consul.register({
+    id: 'httpbackend-by-hand', name: 'httpbackend', tags: [], address: '10.0.9.9', port: 80, meta: {}, checks: [],
     node: 'nomad-client-1', nodeAddress: '192.168.56.3',
   });
   await w.sync('tenant-b', 'httpbackend');
   st = w.controller.getApp('tenant-b', 'httpbackend')!;
   t.true(st.consul!.drift);
-  t.deepEqual(st.consul!.problems, ['service httpbackend: address 172.17.0.5 outside subnet 10.32.1.0/24 on instance httpbackend-bridge']);
+  t.deepEqual(st.consul!.problems, [`service httpbackend: address 172.17.0.5 outside subnet 10.32.1.0/24 on instance ${id}`]);
+  t.true(st.consul!.notes.includes("service httpbackend: 1 instance(s) of other jobs or registrations share this Consul name (not counted; Traefik's consulCatalog sees them all)"), st.consul!.notes.join('; '));
   t.is(await w.metric('drover_app_consul_drift', { namespace: 'tenant-b', app: 'httpbackend' }), 1);
   t.is(w.nomadWrites(), writes);
 });

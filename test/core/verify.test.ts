@@ -4,6 +4,7 @@ import type { ConsulHealthEntry } from '../../src/clients/types.js';
 import type { AllocListStub, NomadJob, NomadServiceRegistration } from '../../src/core/nomad-types.js';
 import {
   expectedServicesFromJob, inSubnet, observedFromConsul, observedFromNomad, verifyConsul, type VerifyResult,
+  allocIdOfInstance, partitionInstances,
 } from '../../src/core/verify.js';
 
 const ALLOC = ['0b8c1f6e-1111-2222-3333-444455556666', '1c9d2a7f-1111-2222-3333-444455556666', '2dae3b80-1111-2222-3333-444455556666'];
@@ -151,4 +152,18 @@ test('inSubnet: v4 inside/outside, v6 against a v4 subnet, garbage', (t) => {
   t.false(inSubnet('fe80::1', '10.32.1.0/24'));
   t.false(inSubnet('web.service.consul', '10.32.1.0/24'));
   t.false(inSubnet('10.32.1.1', 'not-a-cidr'));
+});
+
+test('instances belong to a job by the allocation in their service ID; anything else is another registration', (t) => {
+  const a = '0b6f7a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+  const b = 'ffffffff-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+  t.is(allocIdOfInstance(`_nomad-task-${a}-web-web-http`), a);
+  t.is(allocIdOfInstance(`_nomad-task-${a}-group-web-web-http`), a);
+  t.is(allocIdOfInstance(`drover-${a}-web-web`), a);
+  t.is(allocIdOfInstance('web-1'), undefined);
+  t.is(allocIdOfInstance(`_nomad-task-${a}`), undefined, 'needs the rest of the ID');
+  const inst = (id: string) => ({ service: 'web', id, address: '10.0.0.1', port: 80, tags: [], status: 'passing' as const, failingChecks: [] });
+  const { mine, others } = partitionInstances([inst(`_nomad-task-${a}-web-web-http`), inst(`_nomad-task-${b}-web-web-http`), inst('by-hand')], new Set([a]));
+  t.deepEqual(mine.map((i) => i.id), [`_nomad-task-${a}-web-web-http`]);
+  t.deepEqual(others.map((i) => i.id), [`_nomad-task-${b}-web-web-http`, 'by-hand']);
 });
