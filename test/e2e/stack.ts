@@ -33,6 +33,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** the sim keeps its allocation delay short so health settles fast */
   allocDelayMs?: number;
+  /** DROVER_REGISTRAR=on against the simulated node's Docker Engine and weave router */
+  registrar?: boolean;
 }
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
@@ -53,6 +55,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         DROVER_GIT_URL: repo.url, DROVER_GIT_PATH: 'apps', DROVER_GIT_POLL_INTERVAL: '1s', DROVER_RESYNC_INTERVAL: '1s',
         DROVER_LISTEN: '127.0.0.1:0', DROVER_LOG_LEVEL: 'error', DROVER_ADMIN_TOKEN: ADMIN_TOKEN, DROVER_WEBHOOK_SECRET: WEBHOOK_SECRET,
         DROVER_REQUEST_TIMEOUT: '2s',
+        ...(opts.registrar ? {
+          DROVER_REGISTRAR: 'on', DROVER_REGISTRAR_INTERVAL: '200ms',
+          DOCKER_HOST: sim.urls.docker.replace(/^http:/, 'tcp:'), WEAVE_ROUTER_ADDR: sim.urls.weave,
+        } : {}),
         ...opts.env,
       },
       { shutdownHooks: false, workDir, logger: silent },

@@ -45,15 +45,17 @@ export function registerSim(program: Command): void {
 
       const cluster = await startSimCluster({ host: flags.host, nomadPort, consulPort, vaultPort, allocDelayMs, vaultToken: VAULT_TOKEN, nomad: { namespaces } });
       const out = (s: string) => process.stdout.write(`${s}\n`);
-      out('drover sim: simulated cluster running (Nomad, Consul and Vault simulators, not real servers)');
+      out('drover sim: simulated cluster running (Nomad, Consul, Vault, Docker Engine and weave router simulators, not real servers)');
       out(`  Nomad   ${cluster.urls.nomad}`);
       out(`  Consul  ${cluster.urls.consul}`);
       out(`  Vault   ${cluster.urls.vault}   (demo token: ${VAULT_TOKEN})`);
+      out(`  Docker  ${cluster.urls.docker}   weave router ${cluster.urls.weave}   (running docker allocations are containers here)`);
       out('Point drover at it with:');
       out(`export NOMAD_ADDR=${cluster.urls.nomad}`);
       out(`export CONSUL_HTTP_ADDR=${cluster.urls.consul}`);
       out(`export VAULT_ADDR=${cluster.urls.vault}`);
       out(`export VAULT_TOKEN=${VAULT_TOKEN}`);
+      out(`export DROVER_REGISTRAR=on DOCKER_HOST=${cluster.urls.docker.replace(/^http:/, 'tcp:')} WEAVE_ROUTER_ADDR=${cluster.urls.weave}`);
       out('Press Ctrl-C to stop.');
 
       await new Promise<void>((resolve) => {

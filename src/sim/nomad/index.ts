@@ -7,7 +7,7 @@ import { SimServer } from '../http.js';
 import type { ServiceSink } from '../service-sink.js';
 import type { StreamRegistry } from './events.js';
 import { installRoutes } from './routes.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type AllocRuntime } from './scheduler.js';
 import { NomadState } from './state.js';
 import { clone } from './util.js';
 
@@ -25,6 +25,8 @@ export interface NomadSimOptions {
   eventHeartbeatMs?: number;
   /** datacenter reported in native service registrations (default "dc1") */
   datacenter?: string;
+  /** the node's task runtime: docker allocations become containers there (the simulated cluster wires Docker + weave) */
+  runtime?: AllocRuntime;
 }
 
 export interface NomadSim {
@@ -51,6 +53,7 @@ export function createNomadSim(opts: NomadSimOptions = {}): NomadSim {
     sink: opts.serviceSink,
     clock,
     datacenter: opts.datacenter ?? 'dc1',
+    runtime: opts.runtime,
   });
   const streams: StreamRegistry = { heartbeatMs: opts.eventHeartbeatMs ?? 30_000, open: new Set() };
   const closing = new AbortController();

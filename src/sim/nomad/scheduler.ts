@@ -21,6 +21,17 @@ export interface SchedulerOptions {
   sink?: ServiceSink;
   clock: () => number;
   datacenter: string;
+  runtime?: AllocRuntime;
+}
+
+/**
+ * What a Nomad client's task driver does when an allocation starts and ends: the simulated cluster
+ * plugs the simulated Docker Engine (and weave) in here, so a running docker allocation is a container
+ * with Nomad's labels, its task env and a weave address, as on a real node.
+ */
+export interface AllocRuntime {
+  started(alloc: { id: string; namespace: string; jobId: string; jobName: string; group: string; task: Obj; bridgeIp: string }): void;
+  stopped(allocId: string): void;
 }
 
 type Ev = Omit<NomadEvent, 'Index'>;
@@ -176,6 +187,7 @@ export class Scheduler {
       a.ModifyIndex = index;
       a.ModifyTime = now;
       if (!broken) events.push(...this.registerServices(a));
+      if (!broken) this.runtimeStarted(a);
       events.push(allocEvent(a, 'AllocationUpdated'));
       jobs.add(NomadState.key(a.Namespace, a.JobID));
     }
@@ -206,14 +218,27 @@ export class Scheduler {
     for (const k of Object.keys(a.TaskStates ?? {})) (a.TaskStates as Obj)[k] = taskState(status === 'running' ? 'running' : 'dead', status === 'failed', now);
     a.ModifyIndex = index;
     a.ModifyTime = now;
-    if (status === 'running') events.push(...this.registerServices(a));
-    else if (was === 'running') this.deregisterServices(a);
+    if (status === 'running') {
+      events.push(...this.registerServices(a));
+      this.runtimeStarted(a);
+    } else if (was === 'running') {
+      this.deregisterServices(a);
+      this.opts.runtime?.stopped(a.ID);
+    }
     events.push(allocEvent(a, 'AllocationUpdated'));
     this.touchSummary(a.Namespace, a.JobID, index);
     events.push(...this.updateStatus(a.Namespace, a.JobID, index, 'AllocationUpdated'));
     this.state.publish(events);
     this.state.changed();
     return true;
+  }
+
+  private runtimeStarted(a: Alloc): void {
+    const g = (a.job.TaskGroups as Obj[]).find((x) => x.Name === a.TaskGroup);
+    for (const task of (g?.Tasks as Obj[] | null) ?? []) {
+      if (task.Driver !== 'docker') continue;
+      this.opts.runtime?.started({ id: a.ID, namespace: a.Namespace, jobId: a.JobID, jobName: String(a.job.Name ?? a.JobID), group: a.TaskGroup, task, bridgeIp: a.bridgeIp });
+    }
   }
 
   private finishDeployment(id: string): void {
@@ -277,6 +302,7 @@ export class Scheduler {
       const i = this.state.bump('allocs', 'job_summary');
       a.ClientStatus = 'complete';
       a.ClientDescription = 'All tasks have completed';
+      this.opts.runtime?.stopped(a.ID);
       for (const k of Object.keys(a.TaskStates ?? {})) (a.TaskStates as Obj)[k] = taskState('dead', false, this.nowNs());
       a.ModifyIndex = i;
       this.touchSummary(a.Namespace, a.JobID, i);
