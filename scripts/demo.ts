@@ -44,6 +44,12 @@ const drover = await runDrover(
     DROVER_GIT_POLL_INTERVAL: process.env.DROVER_GIT_POLL_INTERVAL ?? '5s',
     DROVER_LISTEN: listen,
     DROVER_LOG_FORMAT: process.env.DROVER_LOG_FORMAT ?? 'pretty',
+    // The node registrar against the simulated node's Docker Engine and weave router: seed 003's
+    // tenant in its own weave subnet gets its service registered with the weave address.
+    DROVER_REGISTRAR: 'on',
+    DOCKER_HOST: sim.urls.docker.replace(/^http:/, 'tcp:'),
+    WEAVE_ROUTER_ADDR: sim.urls.weave,
+    DROVER_REGISTRAR_INTERVAL: '1s',
   },
   { shutdownHooks: false },
 );

@@ -73,7 +73,13 @@ export class DroverLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
       });
       this.leader.start();
     }
-    // Every instance registers its own node's weave services, leader or not.
+    // Every instance registers its own node's weave services, leader or not; what it changed is verified at once.
+    this.registrar?.onChange((keys) => {
+      for (const key of keys) {
+        const i = key.indexOf('/');
+        this.controller.requestVerify(key.slice(0, i), key.slice(i + 1));
+      }
+    });
     this.registrar?.start();
     // Not awaited: the first clone of a big repository must not hold up /healthz; /readyz reports it.
     // controller.start() starts the git source and the Nomad event stream.

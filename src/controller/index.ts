@@ -165,6 +165,15 @@ export class Controller implements ControllerApi {
     return true;
   }
 
+  /** Compares the app's services with the catalog on its next turn, without a reconcile (the node registrar changed them). */
+  requestVerify(namespace: string, name: string): boolean {
+    const key = `${namespace}/${name}`;
+    if (!this.records.has(key) || !this.verifier) return false;
+    this.verifyRequested.add(key);
+    this.queue.add(key);
+    return true;
+  }
+
   readiness(): ReadinessCheck[] {
     const snap: ReadinessCheck = this.desired
       ? { name: 'snapshot', ok: true }

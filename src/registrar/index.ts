@@ -12,7 +12,7 @@ import type { Logger } from '../core/logger.js';
 import { nullLogger } from '../core/logger.js';
 import type { DockerApi } from './docker.js';
 import { NOMAD_LABELS } from './docker.js';
-import { desiredRegistrations, pickAddress, planSync, weaveSubnet, type ResolvedContainer } from './desired.js';
+import { desiredRegistrations, pickAddress, planSync, REGISTRATION_META, weaveSubnet, type ResolvedContainer } from './desired.js';
 import { JobServices, type PassView } from './jobs.js';
 import type { WeaveApi } from './weave.js';
 
@@ -54,6 +54,9 @@ export interface NodeRegistrarOptions {
 export class NodeRegistrar {
   private readonly jobs: JobServices;
   private readonly log: Logger;
+  /** alloc ID → "namespace/job" of the containers seen, so a registration's app is known when it goes */
+  private readonly allocApps = new Map<string, string>();
+  private readonly changeListeners: Array<(appKeys: string[]) => void> = [];
   private timer?: NodeJS.Timeout;
   private running?: Promise<RegistrarPassStats>;
   private stopped = true;
@@ -122,10 +125,16 @@ export class NodeRegistrar {
     stats.desired = desired.length;
     const current = await this.o.consul.agentServices();
     const plan = planSync(this.o.owner, desired, current, unknownAllocs);
+    const changed = new Set<string>();
+    const appOf = (allocId: string | undefined) => {
+      const key = allocId ? this.allocApps.get(allocId) : undefined;
+      if (key) changed.add(key);
+    };
     let failed = 0;
     for (const reg of plan.register) {
       try {
         await this.o.consul.registerService(reg, { replaceExistingChecks: true });
+        appOf(reg.Meta?.[REGISTRATION_META.alloc]);
         this.log.info('registered', { id: reg.ID, address: `${reg.Address}:${reg.Port}` });
       } catch (e) {
         failed++;
@@ -135,6 +144,7 @@ export class NodeRegistrar {
     for (const id of plan.deregister) {
       try {
         await this.o.consul.deregisterService(id);
+        appOf(current[id]?.Meta?.[REGISTRATION_META.alloc] ?? undefined);
         stats.deregistered++;
         this.log.info('deregistered', { id });
       } catch (e) {
@@ -143,6 +153,15 @@ export class NodeRegistrar {
     }
     stats.pending = failed;
     stats.registered = desired.length - failed;
+    // Forget allocations with nothing registered any more (after their apps were told above).
+    const held = new Set(desired.map((r) => r.Meta?.[REGISTRATION_META.alloc]));
+    for (const allocId of this.allocApps.keys()) if (!held.has(allocId) && !unknownAllocs.has(allocId)) this.allocApps.delete(allocId);
+    if (changed.size > 0) for (const l of this.changeListeners) l([...changed].sort());
+  }
+
+  /** Called after a pass that registered or removed something, with the apps ("namespace/job") concerned. */
+  onChange(listener: (appKeys: string[]) => void): void {
+    this.changeListeners.push(listener);
   }
 
   /** A managed proxy-mode container with its weave address; null when it is not ours to register. */
@@ -155,6 +174,7 @@ export class NodeRegistrar {
     const jobId = info.labels[NOMAD_LABELS.jobId] ?? info.labels[NOMAD_LABELS.jobName];
     const task = info.labels[NOMAD_LABELS.taskName];
     if (!allocId || !jobId || !task) return null;
+    this.allocApps.set(allocId, `${info.labels[NOMAD_LABELS.namespace] || 'default'}/${jobId}`);
     const services = await view.servicesOf(info.labels[NOMAD_LABELS.namespace] || 'default', jobId, task);
     if (services.length === 0) return null;
     const subnet = weaveSubnet(weaveCidr);
