@@ -131,21 +131,14 @@ export class VerifyMetrics {
   readonly vaultPreflightFailures: AppFamily;
   readonly consulVerifications: Counter<'result'>;
 
-  constructor(registry: Registry, private readonly apps: AppTable = new AppTable()) {
+  /** `apps` is the owning Metrics' table: Metrics.initApp/forgetApp add and remove these families' rows too. */
+  constructor(registry: Registry, apps: AppTable) {
     const registers = [registry];
     this.consulDrift = new AppFamily(apps, registry, { name: 'drover_app_consul_drift', help: '1 when Consul (or Nomad\'s service catalog) differs from what the app\'s job promises (tags, instance count, weave address), else 0.', type: 'gauge' });
     this.serviceInstances = new InstancesFamily(apps, registry, INSTANCE_STATES, { name: 'drover_service_instances', help: 'Service instances of an app seen at the last verification, by check state (missing = running allocations without an instance).' });
     this.vaultPreflightFailures = new AppFamily(apps, registry, { name: 'drover_vault_preflight_failures_total', help: 'Job writes held back because a Vault secret path was missing or forbidden.', type: 'counter' });
     this.consulVerifications = new Counter({ name: 'drover_consul_verifications_total', help: 'Service verifications of one app, by result.', labelNames: ['result'], registers });
     for (const r of CONSUL_VERIFY_RESULTS) this.consulVerifications.inc({ result: r }, 0);
-  }
-
-  initApp(namespace: string, app: string): void {
-    this.apps.row(namespace, app);
-  }
-
-  forgetApp(namespace: string, app: string): void {
-    this.apps.delete(namespace, app);
   }
 
   /** Replaces the app's instance series; services no longer expected lose theirs. */

@@ -68,9 +68,14 @@ export function errorFromTransport(site: CallSite, err: unknown, timeoutMs: numb
   let reason: string;
   if (code && UNAVAILABLE_CODES[code]) reason = `${UNAVAILABLE_CODES[code]} (${code})`;
   else if (e?.message === 'socket hang up') reason = 'connection closed without an answer (socket hang up)';
-  else if (code && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME/.test(code)) reason = `TLS handshake failed (${code})`;
+  else if (code && isTlsErrorCode(code)) reason = `TLS handshake failed (${code})`;
   else reason = `request failed${code ? ` (${code})` : ''}`;
   return new DroverError('unavailable', scrub(`${where}: ${reason}`, site.token), { upstream: site.upstream });
+}
+
+/** Node/OpenSSL error codes of a failed TLS handshake (certificate, verification, host name). */
+export function isTlsErrorCode(code: string): boolean {
+  return /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME/.test(code);
 }
 
 export function badResponse(site: CallSite, status: number, what: string): DroverError {

@@ -93,8 +93,7 @@ export async function applySnapshot(input: ApplySnapshotInput): Promise<ApplySna
       continue;
     }
     records.delete(key);
-    metrics.forgetApp(rec.namespace, rec.name);
-    metrics.verify.forgetApp(rec.namespace, rec.name);
+    metrics.forgetApp(rec.namespace, rec.name); // every per-app family, the verification ones included
   }
   metrics.invalidApps.set(desired.invalidKeys.size);
   logger.info('snapshot applied', { revision, apps: desired.keys.size, invalid: desired.invalidKeys.size, brokenFiles: desired.brokenFiles.size, changed: enqueue.length });
@@ -104,8 +103,7 @@ export async function applySnapshot(input: ApplySnapshotInput): Promise<ApplySna
 function createRecord(records: Map<string, AppRecord>, metrics: Metrics, namespace: string, name: string, config: Config): AppRecord {
   const rec = newRecord(namespace, name, config.selfHeal, config.prune);
   records.set(rec.key, rec);
-  metrics.initApp(namespace, name);
-  metrics.verify.initApp(namespace, name);
+  metrics.initApp(namespace, name); // every per-app family, the verification ones included
   publish(rec, { metrics });
   return rec;
 }

@@ -3,7 +3,9 @@
 // failure leaves as a DroverError naming the upstream, method and path, never a stack.
 import http from 'node:http';
 import https from 'node:https';
+import { isTlsErrorCode } from '../clients/errors.js';
 import { DroverError, type Upstream } from '../core/errors.js';
+import { isIpAddress } from '../spec/net.js';
 import type { DockerEndpoint } from './config.js';
 
 export interface LocalReply {
@@ -24,7 +26,7 @@ export function localGet(upstream: Upstream, target: LocalTarget, path: string, 
   else if (target.kind === 'tcp') {
     Object.assign(opts, { host: target.host, port: target.port });
     // Docker's TLS: the daemon's CA, and our client certificate (the daemon's --tlsverify asks for it).
-    if (target.tls) Object.assign(opts, { ca: target.tls.ca, cert: target.tls.cert, key: target.tls.key, servername: isIp(target.host) ? undefined : target.host });
+    if (target.tls) Object.assign(opts, { ca: target.tls.ca, cert: target.tls.cert, key: target.tls.key, servername: isIpAddress(target.host) ? undefined : target.host });
   }
   else {
     const u = new URL(target.base);
@@ -45,16 +47,12 @@ export function localGet(upstream: Upstream, target: LocalTarget, path: string, 
     req.on('timeout', () => req.destroy(new DroverError('timeout', `${where}: no answer within ${timeoutMs}ms`, { upstream })));
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (e instanceof DroverError) return reject(e);
-      const tlsFailure = typeof e.code === 'string' && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME/.test(e.code);
+      const tlsFailure = typeof e.code === 'string' && isTlsErrorCode(e.code);
       const why = tlsFailure ? `TLS handshake failed (${e.code})` : e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ECONNRESET' || e.code === 'EPIPE' ? 'connection reset' : e.code === 'ENOENT' ? 'socket not found' : e.code === 'EACCES' ? 'permission denied on the socket' : e.code ?? 'transport error';
       reject(new DroverError('unavailable', `${where}: ${why}`, { upstream }));
     });
     req.end();
   });
-}
-
-function isIp(host: string): boolean {
-  return /^[0-9.]+$/.test(host) || host.includes(':');
 }
 
 export function statusError(upstream: Upstream, path: string, reply: LocalReply): DroverError {

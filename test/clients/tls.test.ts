@@ -1,7 +1,6 @@
 // TLS material: read once at construction, a missing file is a clear error naming it, and a real
 // HTTPS (and mutual TLS) server on loopback with throwaway certificates made by openssl.
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -12,27 +11,12 @@ import { createClients } from '../../src/clients/index.js';
 import { parseConfig } from '../../src/config.js';
 import { DroverError } from '../../src/core/errors.js';
 import { assertNoToken, rejection, TOKEN } from './helpers.js';
+import { selfSigned as selfSignedIn, withOpenssl } from '../helpers/openssl.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'drover-tls-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
-function selfSigned(name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-    '-days', '1', '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1',
-  ], { stdio: 'ignore' });
-  return { cert, key };
-}
-
-let hasOpenssl = true;
-try {
-  execFileSync('openssl', ['version'], { stdio: 'ignore' });
-} catch {
-  hasOpenssl = false;
-}
-const withOpenssl = hasOpenssl ? test : test.skip;
+const selfSigned = (name: string) => selfSignedIn(dir, name);
 
 async function httpsServer(t: import('ava').ExecutionContext, opts: https.ServerOptions): Promise<string> {
   const server = https.createServer(opts, (req, res) => {

@@ -2,7 +2,6 @@
 // plus ca.pem/cert.pem/key.pem from DOCKER_CERT_PATH. A real HTTPS server (mutual TLS, throwaway openssl
 // certificates) stands in for the daemon's --tlsverify endpoint.
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -11,27 +10,12 @@ import { join } from 'node:path';
 import { DroverError } from '../../src/core/errors.js';
 import { parseRegistrarConfig, type DockerEndpoint } from '../../src/registrar/config.js';
 import { localGet } from '../../src/registrar/http.js';
+import { selfSigned as selfSignedIn, withOpenssl } from '../helpers/openssl.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'drover-docker-tls-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
-let hasOpenssl = true;
-try {
-  execFileSync('openssl', ['version'], { stdio: 'ignore' });
-} catch {
-  hasOpenssl = false;
-}
-const withOpenssl = hasOpenssl ? test : test.skip;
-
-function selfSigned(name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-    '-days', '1', '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1',
-  ], { stdio: 'ignore' });
-  return { cert, key };
-}
+const selfSigned = (name: string) => selfSignedIn(dir, name);
 
 /** A docker CLI cert dir: the daemon's CA plus our client pair. */
 function certDir(name: string, ca: string, client: { cert: string; key: string }): string {
