@@ -69,7 +69,7 @@ export class DroverLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
     if (this.leader) {
       this.leader.onChange((leading) => {
         this.logger.info(leading ? 'became leader' : 'lost leadership: writes stopped');
-        if (leading) void this.controller.resync();
+        if (leading) void this.controller.onLeadershipGained();
       });
       this.leader.start();
     }

@@ -60,8 +60,10 @@ export interface Config {
   resyncIntervalMs: number;
   selfHeal: boolean;
   prune: boolean;
-  /** DROVER_PRUNE_MAX_SHARE: at most this share (0..1] of managed jobs is stopped in one pass; default 0.3 */
+  /** DROVER_PRUNE_MAX_SHARE: one git revision stops at most ceil(share × managed jobs running when it was first seen) without approval; default 0.3 */
   pruneMaxShare: number;
+  /** DROVER_PRUNE_ON_REWRITE: a revision that does not descend from the last applied one (force-push, reset) may stop jobs too; default false */
+  pruneOnRewrite: boolean;
   /** DROVER_LOG_FORMAT: json | pretty; default json (pretty when stdout is a TTY) */
   logFormat: 'json' | 'pretty';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -219,6 +221,7 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
     selfHeal: bool('DROVER_SELF_HEAL', true),
     prune: bool('DROVER_PRUNE', true),
     pruneMaxShare,
+    pruneOnRewrite: bool('DROVER_PRUNE_ON_REWRITE', false),
     logFormat: logFormat === 'pretty' ? 'pretty' : 'json',
     logLevel: logLevel as Config['logLevel'],
     requestTimeoutMs: duration('DROVER_REQUEST_TIMEOUT', '10s', 100),

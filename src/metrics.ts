@@ -3,6 +3,7 @@
 // several drover instances can live in one test process.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { UpstreamObserver } from './clients/types.js';
+import { PRUNE_BLOCK_REASONS } from './core/prune.js';
 import { AppFamily, AppInfoFamily, AppTable, InstancesFamily } from './metrics-apps.js';
 
 export const RECONCILE_RESULTS = ['applied', 'noop', 'error', 'invalid'] as const;
@@ -10,7 +11,9 @@ export const ERROR_CODES = [
   'unavailable', 'timeout', 'unauthorized', 'conflict', 'rejected', 'not-found', 'server-error', 'bad-response',
   'invalid-spec', 'git', 'vault-preflight', 'not-leader',
 ] as const;
-export const PRUNE_BLOCK_REASONS = ['snapshot-failed', 'file-broken', 'empty-desired-set', 'share-limit', 'prune-disabled', 'not-leader'] as const;
+export { PRUNE_BLOCK_REASONS } from './core/prune.js';
+/** the named readiness checks (GET /readyz) */
+export const READINESS_CHECKS = ['git', 'nomad', 'consul', 'vault'] as const;
 export const GIT_FETCH_RESULTS = ['success', 'error'] as const;
 export const DRIFT_SOURCES = ['resync', 'event', 'snapshot'] as const;
 /** node registrar (src/registrar/): registrations wanted and held, wanted but not yet written, and containers whose state a pass could not learn */
@@ -46,6 +49,12 @@ export class Metrics implements UpstreamObserver {
   readonly leader: Gauge;
   readonly ready: Gauge;
   readonly registrarServices: Gauge<'state'>;
+  readonly bugs: Counter<'where'>;
+  readonly pruneHeld: Gauge;
+  readonly pruneApproved: Counter;
+  readonly conflicts: Gauge;
+  readonly readiness: Gauge<'check'>;
+  readonly brokenFiles: Gauge;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -80,6 +89,12 @@ export class Metrics implements UpstreamObserver {
     this.leader = new Gauge({ name: 'drover_leader', help: '1 when this instance may write (leader, or leader election off).', registers });
     this.ready = new Gauge({ name: 'drover_ready', help: '1 when /readyz answers 200.', registers });
     this.registrarServices = new Gauge({ name: 'drover_registrar_services', help: 'Weave proxy-mode registrations of this node, by state (registered, pending, unknown), after the last registrar pass.', labelNames: ['state'], registers });
+    this.bugs = new Counter({ name: 'drover_bugs_total', help: 'Unexpected exceptions (bugs in drover, not upstream faults), by where they happened.', labelNames: ['where'], registers });
+    this.pruneHeld = new Gauge({ name: 'drover_prune_held', help: 'Managed jobs no app declares whose stop is held until a person approves it (share-limit, not-descendant, empty-desired-set).', registers });
+    this.pruneApproved = new Counter({ name: 'drover_prune_approved_total', help: 'Held prunes approved through POST /apps/:namespace/:name/approve-prune.', registers });
+    this.conflicts = new Gauge({ name: 'drover_conflicts', help: 'Apps whose job ID is held by a job drover does not own (sync Conflict).', registers });
+    this.readiness = new Gauge({ name: 'drover_readiness', help: '1 when the named readiness check passes, 0 when it fails (a check that does not apply reads 1).', labelNames: ['check'], registers });
+    this.brokenFiles = new Gauge({ name: 'drover_broken_files', help: 'Files of the current snapshot that failed to load at all (listed in GET /apps brokenFiles).', registers });
 
     // Every label combination known up front starts at 0 so dashboards and rate() have no gaps.
     for (const r of RECONCILE_RESULTS) this.reconcileTotal.inc({ result: r }, 0);
@@ -87,6 +102,12 @@ export class Metrics implements UpstreamObserver {
     for (const r of PRUNE_BLOCK_REASONS) this.pruneBlocked.inc({ reason: r }, 0);
     for (const r of GIT_FETCH_RESULTS) this.gitFetch.inc({ result: r }, 0);
     this.falseDrift.inc(0);
+    for (const w of ['reconcile', 'prune', 'snapshot', 'events', 'verify']) this.bugs.inc({ where: w }, 0);
+    this.pruneHeld.set(0);
+    this.pruneApproved.inc(0);
+    this.conflicts.set(0);
+    for (const c of READINESS_CHECKS) this.readiness.set({ check: c }, 0);
+    this.brokenFiles.set(0);
     this.prune.inc(0);
     this.workqueueRetries.inc(0);
     this.invalidApps.set(0);

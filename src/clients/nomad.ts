@@ -10,7 +10,7 @@ import type {
 } from '../core/nomad-types.js';
 import { eventStream } from './event-stream.js';
 import { encodePath, HttpCore, waitParam, type ClientOptions, type Query } from './http.js';
-import type { Indexed, NomadApi, QueryOpts, UpstreamObserver } from './types.js';
+import type { Indexed, NomadApi, NomadVariable, NomadVariableMeta, QueryOpts, UpstreamObserver, VariableWriteResult } from './types.js';
 
 /** Pages of a paginated list are followed up to this many, so a misbehaving server cannot loop us forever. */
 const MAX_PAGES = 10_000;
@@ -119,6 +119,46 @@ export class NomadClient implements NomadApi {
     return { value: this.core.parseJson<NomadServiceRegistration[] | null>({ method: 'GET', path }, reply) ?? [], index: reply.index };
   }
 
+  async listVariables(o: { prefix: string; namespace?: string; signal?: AbortSignal }): Promise<NomadVariableMeta[]> {
+    const out: NomadVariableMeta[] = [];
+    let nextToken: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const r = await this.core.callJson<NomadVariableMeta[] | null>({
+        method: 'GET', route: '/v1/vars', path: '/v1/vars', retry: true, signal: o.signal,
+        query: { ...this.query(o.namespace), prefix: o.prefix, next_token: nextToken },
+      });
+      if (r.value !== null && !Array.isArray(r.value)) throw this.shapeError('/v1/vars', r.reply.status, 'is not a list');
+      out.push(...(r.value ?? []));
+      const header = r.reply.headers['x-nomad-nexttoken'];
+      nextToken = (Array.isArray(header) ? header[0] : header) || undefined;
+      if (!nextToken) return out;
+    }
+    throw this.shapeError('/v1/vars', 200, `kept paginating past ${MAX_PAGES} pages`);
+  }
+
+  async readVariable(path: string, o: { namespace?: string; signal?: AbortSignal } = {}): Promise<NomadVariable | null> {
+    const p = `/v1/var/${encodeVarPath(path)}`;
+    const reply = await this.core.call({ method: 'GET', route: '/v1/var/:path', path: p, retry: true, allow: [404], signal: o.signal, query: this.query(o.namespace) });
+    if (reply.status === 404) return null;
+    return this.core.parseJson<NomadVariable>({ method: 'GET', path: p }, reply);
+  }
+
+  async writeVariable(v: { Namespace: string; Path: string; Items: Record<string, string> }, o: { cas?: number; signal?: AbortSignal } = {}): Promise<VariableWriteResult> {
+    const p = `/v1/var/${encodeVarPath(v.Path)}`;
+    // A CAS write is safe to repeat: after an unknown outcome it either applies or answers 409.
+    const reply = await this.core.call({
+      method: 'PUT', route: '/v1/var/:path', path: p, retry: o.cas !== undefined, allow: [409], signal: o.signal, json: v,
+      query: { ...this.query(v.Namespace), cas: o.cas },
+    });
+    const body = this.core.parseJson<NomadVariable>({ method: 'PUT', path: p }, reply);
+    return reply.status === 409 ? { ok: false, conflict: body } : { ok: true, variable: body };
+  }
+
+  async deleteVariable(path: string, o: { namespace?: string; cas?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const p = `/v1/var/${encodeVarPath(path)}`;
+    await this.core.call({ method: 'DELETE', route: '/v1/var/:path', path: p, retry: true, allow: [404, 409], signal: o.signal, query: { ...this.query(o.namespace), cas: o.cas } });
+  }
+
   eventStream(o: { topics: string[]; namespace?: string; index?: number; signal: AbortSignal }): AsyncIterable<EventFrame> {
     return eventStream(this.core, { ...o, namespace: o.namespace ?? this.opts.namespace, region: this.opts.region }, this.logger.child({ upstream: 'nomad' }));
   }
@@ -147,6 +187,11 @@ export class NomadClient implements NomadApi {
   }
 }
 
+
+/** Variable paths are `[a-zA-Z0-9-_~/]` (nomad/structs/variables.go): each segment is encoded, the slashes kept. */
+function encodeVarPath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
 
 /** The timeout only grows for a real blocking query (an index to wait past). */
 function blockingWait(o: QueryOpts): number | undefined {

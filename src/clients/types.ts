@@ -19,6 +19,28 @@ export interface QueryOpts {
   signal?: AbortSignal;
 }
 
+/** A Nomad Variable as `GET /v1/var/:path` returns it (api/variables.go). */
+export interface NomadVariable {
+  Namespace: string;
+  Path: string;
+  Items: Record<string, string>;
+  CreateIndex: number;
+  ModifyIndex: number;
+  [k: string]: unknown;
+}
+
+/** `GET /v1/vars` list entries: metadata only, no Items. */
+export interface NomadVariableMeta {
+  Namespace: string;
+  Path: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+  [k: string]: unknown;
+}
+
+/** A CAS write either applies or answers 409 with the variable as it is now. */
+export type VariableWriteResult = { ok: true; variable: NomadVariable } | { ok: false; conflict: NomadVariable };
+
 export interface NomadApi {
   listJobs(opts?: QueryOpts & { prefix?: string; meta?: boolean; filter?: string }): Promise<Indexed<JobListStub[]>>;
   /** A missing job is `value: null`, not an error. */
@@ -34,6 +56,13 @@ export interface NomadApi {
    * The event stream as frames (heartbeats `{}` are filtered out). Reconnects from the last seen
    * index on a dropped connection until `signal` aborts.
    */
+  /** `GET /v1/vars?prefix=` (namespace `*` for all) */
+  listVariables(opts: { prefix: string; namespace?: string; signal?: AbortSignal }): Promise<NomadVariableMeta[]>;
+  /** null when the variable does not exist */
+  readVariable(path: string, opts?: { namespace?: string; signal?: AbortSignal }): Promise<NomadVariable | null>;
+  /** `cas`: 0 = must not exist yet, N = must still be at ModifyIndex N */
+  writeVariable(v: { Namespace: string; Path: string; Items: Record<string, string> }, opts?: { cas?: number; signal?: AbortSignal }): Promise<VariableWriteResult>;
+  deleteVariable(path: string, opts?: { namespace?: string; cas?: number; signal?: AbortSignal }): Promise<void>;
   eventStream(opts: { topics: string[]; namespace?: string; index?: number; signal: AbortSignal }): AsyncIterable<EventFrame>;
   /** Cheap reachability probe (`GET /v1/agent/health` or `/v1/status/leader`). */
   ping(opts?: { signal?: AbortSignal }): Promise<void>;

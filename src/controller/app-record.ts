@@ -1,5 +1,6 @@
 // What the controller remembers per app between passes: the desired job (or why there is none), what
 // the last reconcile saw of the live job (so a resync can skip unchanged apps), and the served status.
+import type { AppDecision } from '../core/decide.js';
 import type { HealthResult } from '../core/health.js';
 import type { AllocListStub, NomadJob } from '../core/nomad-types.js';
 import type { AppStatus } from '../core/status.js';
@@ -10,7 +11,6 @@ export interface LiveSeen {
   jobModifyIndex: number;
   modifyIndex: number;
   stop: boolean;
-  specHash?: string;
 }
 
 export interface AppRecord {
@@ -27,6 +27,16 @@ export interface AppRecord {
   seen?: LiveSeen;
   /** the last pass failed: the next resync must look again */
   failed?: boolean;
+  /** the latest job listing (newer than any event or write for this key) shows no job: the next pass need not read it */
+  listedAbsent?: boolean;
+  /** what the last pass decided (core/decide.ts); status is derived from it */
+  decision?: AppDecision;
+  /** the last pass carried out a write decision (or Nomad's plan showed it would change nothing) */
+  applied?: boolean;
+  /** the last pass's error, if it failed */
+  error?: { code: string; message: string; at: string; upstream?: string; afterDecision: boolean };
+  /** the revision for which a conflict was last logged (logged once per revision) */
+  conflictLoggedAt?: string;
   healthFinal: boolean;
   /** health from Nomad alone; status.health is this with the service verification laid over it */
   baseHealth?: HealthResult;
@@ -55,7 +65,6 @@ export function seenFrom(job: NomadJob | null): LiveSeen {
     jobModifyIndex: job.JobModifyIndex ?? 0,
     modifyIndex: job.ModifyIndex ?? 0,
     stop: job.Stop === true,
-    specHash: job.Meta?.['drover.spec-hash'],
   };
 }
 

@@ -5,12 +5,11 @@
 import type { Config } from '../config.js';
 import { toDroverError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { OWNERSHIP_META, renderJob } from '../core/render/index.js';
 import type { Metrics } from '../metrics.js';
 import { problemToString, type LoadedApp, type LoadResult } from '../spec/types.js';
 import { newRecord, type AppRecord } from './app-record.js';
 import { publish } from './reconcile.js';
-import { snapshotCacheFor } from './snapshot-cache.js';
+import { renderApp, snapshotCacheFor } from './snapshot-cache.js';
 
 export interface DesiredState {
   revision: string;
@@ -18,6 +17,8 @@ export interface DesiredState {
   keys: Set<string>;
   brokenFiles: Set<string>;
   invalidKeys: Set<string>;
+  /** every file that failed to load at all, with its first problem (GET /apps brokenFiles) */
+  brokenFileProblems: { file: string; line: number; reason: string }[];
 }
 
 export interface ApplySnapshotInput {
@@ -38,7 +39,7 @@ export async function applySnapshot(input: ApplySnapshotInput): Promise<ApplySna
   const { config, records, metrics, logger, revision } = input;
   // An injected loader may hand back fresh or reused objects at will, so only our own loader's are cached.
   const cache = input.load ? undefined : snapshotCacheFor(records, config.cluster);
-  const render = cache ? (app: LoadedApp) => cache.render(app) : (app: LoadedApp) => renderJob(app, config.cluster);
+  const render = cache ? (app: LoadedApp) => cache.render(app) : (app: LoadedApp) => renderApp(app, config.cluster);
   let loaded: LoadResult;
   try {
     loaded = await (input.load ?? ((dir: string) => cache!.loader.load(dir)))(input.dir, config.cluster);
@@ -47,7 +48,11 @@ export async function applySnapshot(input: ApplySnapshotInput): Promise<ApplySna
     logger.error('snapshot failed to load; keeping the last good desired set', { revision, error: err.message });
     return { ok: false, error: `snapshot ${revision} failed to load: ${err.message}` };
   }
-  const desired: DesiredState = { revision, keys: new Set(), brokenFiles: new Set(loaded.brokenFiles), invalidKeys: new Set(loaded.invalidApps.keys()) };
+  const brokenFileProblems = loaded.brokenFiles.map((file) => {
+    const p = loaded.problems.find((x) => x.file === file && x.severity === 'error');
+    return { file, line: p?.line ?? 1, reason: p ? (p.path ? `${p.path}: ${p.message}` : p.message) : 'the file failed to load' };
+  });
+  const desired: DesiredState = { revision, keys: new Set(), brokenFiles: new Set(loaded.brokenFiles), invalidKeys: new Set(loaded.invalidApps.keys()), brokenFileProblems };
   const enqueue: string[] = [];
   const seenKeys = new Set<string>();
 
@@ -58,8 +63,7 @@ export async function applySnapshot(input: ApplySnapshotInput): Promise<ApplySna
     rec.status.prune = app.manifest.spec.sync?.prune ?? config.prune;
     rec.status.source = { file: app.source.file, line: app.source.line, revision };
     try {
-      const job = render(app);
-      const hash = job.Meta?.[OWNERSHIP_META.specHash];
+      const { job, hash } = render(app);
       const wasInvalid = rec.problems !== undefined;
       rec.app = app;
       rec.desired = job;
@@ -96,6 +100,11 @@ export async function applySnapshot(input: ApplySnapshotInput): Promise<ApplySna
     metrics.forgetApp(rec.namespace, rec.name); // every per-app family, the verification ones included
   }
   metrics.invalidApps.set(desired.invalidKeys.size);
+  metrics.brokenFiles.set(brokenFileProblems.length);
+  // One warning per revision, naming every broken file: nothing they define is written or pruned.
+  if (brokenFileProblems.length > 0 && input.previous?.revision !== revision) {
+    logger.warn('files failed to load; apps they define are left as they run', { revision, brokenFiles: brokenFileProblems.map((b) => `${b.file}:${b.line}: ${b.reason}`) });
+  }
   logger.info('snapshot applied', { revision, apps: desired.keys.size, invalid: desired.invalidKeys.size, brokenFiles: desired.brokenFiles.size, changed: enqueue.length });
   return { ok: true, desired, enqueue };
 }
@@ -111,9 +120,6 @@ function createRecord(records: Map<string, AppRecord>, metrics: Metrics, namespa
 function markInvalid(rec: AppRecord, problems: string[], metrics: Metrics): void {
   const first = rec.problems === undefined;
   rec.problems = problems;
-  rec.status.sync = 'Invalid';
-  rec.status.problems = problems;
-  rec.status.lastAction = 'none';
   publish(rec, { metrics });
   if (first) metrics.reconcileTotal.inc({ result: 'invalid' });
 }

@@ -3,7 +3,7 @@
 // moves the app's health at once. The client reconnects on dropped connections; if the iterator itself
 // fails, we back off and resubscribe.
 import type { NomadApi } from '../clients/types.js';
-import { toDroverError } from '../core/errors.js';
+import { toDroverError, type DroverError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
 export type JobEventHandler = (namespace: string, id: string, job: Record<string, unknown> | undefined, deleted: boolean) => void;
@@ -20,6 +20,10 @@ export interface AllocEvent {
 export interface EventHandlers {
   onJob: JobEventHandler;
   onAlloc?: (alloc: AllocEvent) => void;
+  /** the stream failed (readiness: Nomad) */
+  onError?: (e: DroverError) => void;
+  /** a frame arrived (readiness: Nomad answers) */
+  onFrame?: () => void;
 }
 
 export async function watchJobEvents(nomad: NomadApi, signal: AbortSignal, logger: Logger, handlers: EventHandlers): Promise<void> {
@@ -30,6 +34,7 @@ export async function watchJobEvents(nomad: NomadApi, signal: AbortSignal, logge
     try {
       for await (const frame of nomad.eventStream({ topics, namespace: '*', index, signal })) {
         delay = 100;
+        handlers.onFrame?.();
         if (frame.Index) index = frame.Index + 1;
         for (const ev of frame.Events ?? []) {
           if (ev.Topic === 'Job') {
@@ -48,6 +53,7 @@ export async function watchJobEvents(nomad: NomadApi, signal: AbortSignal, logge
     } catch (e) {
       if (signal.aborted) return;
       const err = toDroverError(e);
+      handlers.onError?.(err);
       logger.warn('nomad event stream failed; resubscribing', { code: err.code, error: err.message, delayMs: delay });
     }
     if (signal.aborted) return;

@@ -7,17 +7,19 @@
 import type { ConsulApi, NomadApi, VaultApi } from '../clients/types.js';
 import type { Config } from '../config.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { toDroverError } from '../core/errors.js';
+import { DroverError, toDroverError, type Upstream } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { JobListStub } from '../core/nomad-types.js';
-import { META_SPEC_HASH, type LiveJobRef } from '../core/prune.js';
+import { approvePrune, jobKey, type LiveJobRef } from '../core/prune.js';
 import type { AppStatus } from '../core/status.js';
 import type { Metrics } from '../metrics.js';
 import type { SnapshotSource } from '../source/types.js';
 import type { ControllerApi, ReadinessCheck } from './types.js';
 import type { AppRecord } from './app-record.js';
 import { applySnapshot, type DesiredState } from './desired.js';
+import { AppliedStore } from './applied-store.js';
 import { runPrunePass, type OrphanStatus } from './prune-pass.js';
+import { UpstreamHealth } from './upstream-health.js';
 import { publish, reconcileApp, type DriftSource, type ReconcileContext } from './reconcile.js';
 import { applyHealth, verifiable, verifyServices, type VerifyContext } from './service-verify.js';
 import { WorkQueue, type BackoffOptions, type WorkResult } from './workqueue.js';
@@ -40,7 +42,14 @@ export interface ControllerDeps {
   consul?: ConsulApi;
   /** set (VAULT_ADDR) → Vault pre-flight before writing a job whose Vault templates changed */
   vault?: VaultApi;
+  /** what drover last applied; default: Nomad Variables through `nomad` */
+  store?: AppliedStore;
+  /** store writes are batched for this long (default 1 s) */
+  storeFlushDelayMs?: number;
 }
+
+/** What POST /apps/:ns/:name/approve-prune came to. */
+export type ApproveResult = 'approved' | 'not-held' | 'not-leader' | 'unavailable';
 
 export class Controller implements ControllerApi {
   private readonly records = new Map<string, AppRecord>();
@@ -53,8 +62,12 @@ export class Controller implements ControllerApi {
   private readonly ctx: ReconcileContext;
   private desired: DesiredState | undefined;
   private orphans: OrphanStatus[] = [];
-  private nomadOk: { ok: boolean; reason?: string } = { ok: false, reason: 'no Nomad call made yet' };
+  private readonly upstreams: UpstreamHealth;
+  readonly store: AppliedStore;
   private snapshotError: string | undefined;
+  /** bumped by every job event and write; a listing only vouches for keys untouched since it started */
+  private touchSeq = 0;
+  private readonly touched = new Map<string, number>();
   private resyncTimer: NodeJS.Timeout | undefined;
   private gaugeTimer: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
@@ -66,16 +79,27 @@ export class Controller implements ControllerApi {
 
   constructor(private readonly deps: ControllerDeps) {
     this.clock = deps.clock ?? systemClock;
+    this.upstreams = new UpstreamHealth(['nomad', ...(deps.consul ? ['consul' as const] : []), ...(deps.vault ? ['vault' as const] : [])], (wasUnreachable) => {
+      // Nomad became (un)reachable: every app's sync says so (Unknown while nothing about the cluster is current).
+      if (wasUnreachable !== undefined) for (const rec of this.records.values()) publish(rec, this.ctx);
+    });
+    this.store = deps.store ?? new AppliedStore({
+      nomad: deps.nomad, owner: deps.config.cluster.owner, ledgerNamespace: deps.config.cluster.namespace, logger: deps.logger,
+      canWrite: () => this.canWrite(), flushDelayMs: deps.storeFlushDelayMs,
+    });
     this.ctx = {
       nomad: deps.nomad,
       metrics: deps.metrics,
       logger: deps.logger,
       clock: this.clock,
       canWrite: () => this.canWrite(),
+      store: this.store,
+      owner: deps.config.cluster.owner,
+      selfHeal: deps.config.selfHeal,
+      revision: () => this.desired?.revision,
       ...(deps.vault ? { vault: deps.vault } : {}),
-      nomadReached: (ok) => {
-        this.nomadOk = ok ? { ok } : { ok, reason: 'the last Nomad call failed' };
-      },
+      reached: (upstream, error) => this.reached(upstream, error),
+      nomadUnreachable: () => this.upstreams.unreachable('nomad'),
     };
     this.verifier = deps.consul ? { consul: deps.consul, nomad: deps.nomad, metrics: deps.metrics, logger: deps.logger, clock: this.clock } : undefined;
     this.queue = new WorkQueue({
@@ -94,12 +118,15 @@ export class Controller implements ControllerApi {
     this.deps.metrics.leader.set(this.canWrite() ? 1 : 0);
     this.deps.source.onSnapshot((s) => this.track(this.queueSnapshot(s.dir, s.revision)));
     this.track(this.probeNomad());
+    this.track(this.loadStore());
     await this.deps.source.start();
     const current = this.deps.source.state().snapshot;
     if (current && this.desired?.revision !== current.revision) await this.queueSnapshot(current.dir, current.revision);
     this.eventsDone = watchJobEvents(this.deps.nomad, this.abort.signal, this.deps.logger, {
       onJob: (ns, id, job, deleted) => this.onJobEvent(ns, id, job, deleted),
       onAlloc: (a) => this.onAllocEvent(a),
+      onError: (e) => this.reached('nomad', e),
+      onFrame: () => this.reached('nomad'),
     });
     this.resyncTimer = setInterval(() => this.track(this.resync()), this.deps.config.resyncIntervalMs);
     this.resyncTimer.unref?.();
@@ -117,6 +144,15 @@ export class Controller implements ControllerApi {
     this.queue.stop();
     await this.deps.source.stop();
     await Promise.allSettled([this.eventsDone, ...this.pending]);
+    // What was applied is recorded before the lock can pass to another instance.
+    await this.store.flush().catch(() => undefined);
+  }
+
+  /** Leadership was gained: what drover applied is read again (the old leader may have written since), then a resync. */
+  async onLeadershipGained(): Promise<void> {
+    await this.loadStore();
+    await this.store.flush().catch(() => undefined);
+    await this.resync();
   }
 
   /** Resolves when the queue is empty and nothing is in flight (tests, bench). */
@@ -174,12 +210,49 @@ export class Controller implements ControllerApi {
     return true;
   }
 
+  /**
+   * One named check per upstream with the real reason: git (a snapshot is loaded, the last fetch worked and
+   * is recent), nomad (the last call answered, drover's applied state could be read), and consul and vault
+   * when drover talks to them.
+   */
   readiness(): ReadinessCheck[] {
-    const snap: ReadinessCheck = this.desired
-      ? { name: 'snapshot', ok: true }
-      : { name: 'snapshot', ok: false, reason: this.snapshotError ?? 'no snapshot loaded yet' };
-    const nomad: ReadinessCheck = { name: 'nomad', ok: this.nomadOk.ok, ...(this.nomadOk.ok ? {} : { reason: this.nomadOk.reason }) };
-    return [snap, nomad];
+    const checks: ReadinessCheck[] = [this.gitCheck(), this.upstreamCheck('nomad')];
+    if (this.deps.consul) checks.push(this.upstreamCheck('consul'));
+    if (this.deps.vault) checks.push(this.upstreamCheck('vault'));
+    for (const c of checks) this.deps.metrics.readiness.set({ check: c.name }, c.ok ? 1 : 0);
+    return checks;
+  }
+
+  /** Files of the current snapshot that failed to load at all. */
+  brokenFiles(): { file: string; line: number; reason: string }[] {
+    return this.desired?.brokenFileProblems ?? [];
+  }
+
+  /** Managed jobs no app declares whose stop is held. */
+  heldPrunes(): AppStatus[] {
+    return this.orphans.filter((o) => o.status.pruning?.state === 'held').map((o) => ({ ...o.status }));
+  }
+
+  /** A person approves one held prune: recorded in the ledger (persisted), carried out by the next prune pass. */
+  async approvePrune(namespace: string, name: string): Promise<ApproveResult> {
+    const key = jobKey(namespace, name);
+    if (!this.orphans.some((o) => jobKey(o.status.namespace, o.status.name) === key && o.status.pruning?.state === 'held')) return 'not-held';
+    if (!this.canWrite()) return 'not-leader';
+    const ledger = this.store.ledger();
+    if (!ledger) return 'unavailable';
+    const r = approvePrune(ledger, key);
+    if (!r.known) return 'not-held';
+    try {
+      await this.store.saveLedger(r.ledger);
+    } catch (e) {
+      const err = toDroverError(e);
+      this.deps.logger.warn('approving a held prune failed', { job: key, code: err.code, error: err.message });
+      return err.code === 'not-leader' ? 'not-leader' : 'unavailable';
+    }
+    this.deps.metrics.pruneApproved.inc();
+    this.deps.logger.info('held prune approved', { job: key });
+    await this.resync();
+    return 'approved';
   }
 
   leader(): { enabled: boolean; isLeader: boolean; id?: string } {
@@ -238,11 +311,45 @@ export class Controller implements ControllerApi {
   private async probeNomad(): Promise<void> {
     try {
       await this.deps.nomad.ping({ signal: this.abort.signal });
-      this.nomadOk = { ok: true };
+      this.reached('nomad');
+    } catch (e) {
+      this.reached('nomad', toDroverError(e));
+    }
+  }
+
+  private async loadStore(): Promise<void> {
+    try {
+      await this.store.load(this.abort.signal);
+      this.upstreams.setExtra('nomad', undefined);
     } catch (e) {
       const err = toDroverError(e);
-      this.nomadOk = { ok: false, reason: `ping failed: ${err.code}: ${err.message}` };
+      this.upstreams.setExtra('nomad', `drover's applied state (Nomad Variables drover/${this.deps.config.cluster.owner}/*) cannot be read: ${err.code}: ${err.message}`);
+      this.reached('nomad', err);
     }
+  }
+
+  private reached(upstream: Upstream, error?: DroverError): void {
+    this.upstreams.record(upstream, error);
+  }
+
+  private upstreamCheck(name: 'nomad' | 'consul' | 'vault'): ReadinessCheck {
+    const r = this.upstreams.check(name);
+    return { name, ok: r.ok, ...(r.reason ? { reason: r.reason } : {}) };
+  }
+
+  private gitCheck(): ReadinessCheck {
+    const st = this.deps.source.state();
+    if (this.snapshotError) return { name: 'git', ok: false, reason: this.snapshotError };
+    if (!st.snapshot || !this.desired) return { name: 'git', ok: false, reason: st.lastError ? `no snapshot yet: ${st.lastError.message}` : 'no snapshot loaded yet' };
+    if (st.lastError && st.lastError.at >= (st.lastSuccessAt ?? 0)) return { name: 'git', ok: false, reason: `the last fetch failed: ${st.lastError.message}` };
+    const stale = 3 * this.deps.config.git.pollIntervalMs + this.deps.config.requestTimeoutMs;
+    const age = this.clock.now() - (st.lastSuccessAt ?? 0);
+    if (age > stale) return { name: 'git', ok: false, reason: `the last successful fetch was ${Math.round(age / 1000)}s ago (more than 3 poll intervals)` };
+    return { name: 'git', ok: true };
+  }
+
+  private touch(key: string): void {
+    this.touched.set(key, ++this.touchSeq);
   }
 
   private async onSnapshot(dir: string, revision: string): Promise<void> {
@@ -259,7 +366,9 @@ export class Controller implements ControllerApi {
 
   private onJobEvent(namespace: string, id: string, job: Record<string, unknown> | undefined, deleted: boolean): void {
     const key = `${namespace}/${id}`;
+    this.touch(key);
     const rec = this.records.get(key);
+    if (rec) rec.listedAbsent = false;
     if (rec?.problems) return; // an invalid app's job is left alone whatever happens to it
     if (!rec) {
       if (job?.Meta && (job.Meta as Record<string, string>)['drover.managed'] === 'true') this.track(this.resync());
@@ -290,28 +399,50 @@ export class Controller implements ControllerApi {
 
   private async doResync(): Promise<void> {
     let stubs: JobListStub[];
+    const listedAt = this.touchSeq;
     try {
       stubs = (await this.deps.nomad.listJobs({ namespace: '*', meta: true })).value;
-      this.nomadOk = { ok: true };
+      this.reached('nomad');
     } catch (e) {
       const err = toDroverError(e);
-      this.nomadOk = { ok: false, reason: `listing jobs failed: ${err.code}: ${err.message}` };
+      this.reached('nomad', err);
       this.deps.logger.warn('resync: listing jobs failed', { code: err.code, error: err.message });
       for (const rec of this.records.values()) if (rec.failed) this.enqueue(rec.key, 'resync');
       return;
     }
+    if (!this.store.loaded) await this.loadStore();
     const byKey = new Map(stubs.map((s) => [`${s.Namespace || 'default'}/${s.ID}`, s]));
     for (const rec of this.records.values()) {
       if (rec.problems) continue;
-      if (needsReconcile(rec, byKey.get(rec.key))) this.enqueue(rec.key, 'resync');
+      const stub = byKey.get(rec.key);
+      // The listing vouches that there is no job — unless an event or a write for this key came after it was asked for.
+      if (!stub && (this.touched.get(rec.key) ?? 0) <= listedAt && !rec.seen?.exists) rec.listedAbsent = true;
+      if (needsReconcile(rec, stub)) this.enqueue(rec.key, 'resync');
     }
     this.requestVerification();
     if (!this.desired) return;
     const live: LiveJobRef[] = stubs.map((s) => ({ namespace: s.Namespace || 'default', id: s.ID, stop: s.Stop, meta: s.Meta }));
     this.orphans = await runPrunePass(live, this.desired, {
       config: this.deps.config, nomad: this.deps.nomad, metrics: this.deps.metrics, logger: this.deps.logger,
-      clock: this.clock, canWrite: () => this.canWrite(), records: this.records,
+      clock: this.clock, canWrite: () => this.canWrite(), records: this.records, store: this.store,
+      descends: (ancestor, revision) => this.descends(ancestor, revision),
     });
+    for (const o of this.orphans) if (o.status.lastAction === 'delete') this.touch(jobKey(o.status.namespace, o.status.name));
+    let conflicts = 0;
+    for (const rec of this.records.values()) if (rec.decision?.action.kind === 'conflict') conflicts += 1;
+    this.deps.metrics.conflicts.set(conflicts);
+  }
+
+  /** Ancestry from the source (git); a source that cannot say is treated as "not a descendant" — nothing is stopped by it. */
+  private async descends(ancestor: string, revision: string): Promise<boolean> {
+    const src = this.deps.source;
+    if (!src.isAncestor) return true;
+    try {
+      return await src.isAncestor(ancestor, revision);
+    } catch (e) {
+      this.deps.logger.warn('could not tell whether the revision descends from the last one; treating it as a rewrite', { ancestor, revision, error: toDroverError(e).message });
+      return false;
+    }
   }
 
   /** Resync cadence: every verifiable app's services are compared once, through the queue (one worker per key). */
@@ -332,7 +463,6 @@ function needsReconcile(rec: AppRecord, stub: JobListStub | undefined): boolean 
   if (!stub) return seen.exists || rec.status.sync !== 'Synced';
   if (!seen.exists) return true;
   if (stub.JobModifyIndex !== seen.jobModifyIndex || stub.Stop !== seen.stop) return true;
-  if (stub.Meta && stub.Meta[META_SPEC_HASH] !== rec.hash) return true;
   if (!rec.healthFinal && stub.ModifyIndex !== seen.modifyIndex) return true;
   return false;
 }

@@ -1,16 +1,21 @@
-// Reconcile one app, level-triggered: read the live job afresh, diff against the desired job, and
-// (self-heal on) confirm with Nomad's plan before registering with EnforceIndex. Every branch bumps a
-// metric and leaves the app's status describing what was seen and done.
+// Reconcile one app, level-triggered: read the live job afresh (or know from the latest listing that
+// there is none), let the pure decide() say what to do, and carry it out: register with EnforceIndex
+// (updates confirmed by Nomad's plan first), record what was applied, or do nothing and report why.
+// Status is derived from the decision and the outcome in publish(), nowhere else.
 import type { NomadApi, VaultApi } from '../clients/types.js';
 import type { Clock } from '../core/clock.js';
-import { diffJob, type JobDiffResult } from '../core/diff.js';
-import { DroverError, toDroverError } from '../core/errors.js';
+import { decide, desiredApp, isWrite, type AppAction, type DesiredApp } from '../core/decide.js';
+import type { JobDiffResult } from '../core/diff.js';
+import { DroverError, toDroverError, type Upstream } from '../core/errors.js';
 import { isHealthFinal, jobHealth } from '../core/health.js';
 import type { Logger } from '../core/logger.js';
 import type { NomadJob } from '../core/nomad-types.js';
+import { planConfirmsUpdate } from '../core/plan.js';
 import { redactPatch } from '../core/redact.js';
-import { OWNERSHIP_META } from '../core/render/index.js';
+import { withLegacyMeta } from '../core/render/index.js';
+import { deriveSync } from '../core/status.js';
 import type { DRIFT_SOURCES, Metrics } from '../metrics.js';
+import type { AppliedStore } from './applied-store.js';
 import { seenFrom, slimAllocs, type AppRecord } from './app-record.js';
 import { applyHealth } from './service-verify.js';
 import { vaultGate } from './vault-gate.js';
@@ -24,30 +29,50 @@ export interface ReconcileContext {
   logger: Logger;
   clock: Clock;
   canWrite: () => boolean;
+  /** what drover last applied (Nomad Variables) */
+  store: AppliedStore;
+  /** DROVER_OWNER */
+  owner: string;
+  /** cluster defaults for apps without spec.sync */
+  selfHeal: boolean;
+  /** the revision of the current snapshot */
+  revision: () => string | undefined;
   /** set when VAULT_ADDR is: jobs whose Vault templates changed are pre-flighted before a write */
   vault?: VaultApi;
-  /** reports whether the last Nomad call reached Nomad (for readiness) */
-  nomadReached: (ok: boolean) => void;
+  /** every upstream call's outcome, for readiness: undefined = it answered */
+  reached: (upstream: Upstream, error?: DroverError) => void;
+  /** Nomad could not be reached by the last call: every app's sync is Unknown */
+  nomadUnreachable: () => boolean;
 }
 
 export async function reconcileApp(rec: AppRecord, source: DriftSource, ctx: ReconcileContext): Promise<WorkResult> {
   const started = ctx.clock.now();
+  let decided = false;
   try {
-    const result = await reconcileOnce(rec, source, ctx);
+    const result = await reconcileOnce(rec, source, ctx, () => (decided = true));
     rec.failed = false;
-    rec.status.lastError = undefined;
+    rec.error = undefined;
     ctx.metrics.reconcileTotal.inc({ result });
+    publish(rec, ctx);
     return 'done';
   } catch (e) {
+    const bug = !(e instanceof DroverError);
     const err = toDroverError(e);
     rec.failed = true;
-    if (err.upstream === 'nomad' || err.code === 'unavailable' || err.code === 'timeout') ctx.nomadReached(err.code !== 'unavailable' && err.code !== 'timeout');
-    rec.status.lastError = { code: err.code, message: err.message, at: iso(ctx.clock) };
+    rec.applied = false;
+    if (err.upstream) ctx.reached(err.upstream, err);
+    rec.error = { code: bug ? 'bug' : err.code, message: err.message, at: iso(ctx.clock), afterDecision: decided, ...(err.upstream ? { upstream: err.upstream } : {}) };
     ctx.metrics.reconcileTotal.inc({ result: 'error' });
-    ctx.metrics.reconcileErrors.inc({ code: err.code });
-    ctx.logger.warn('reconcile failed', { app: rec.key, code: err.code, error: err.message, retry: err.retryable });
+    if (bug) {
+      // A bug is not an upstream fault: counted apart, logged with its stack, not retried until something changes.
+      ctx.metrics.bugs.inc({ where: 'reconcile' });
+      ctx.logger.error('reconcile failed: unexpected error (a bug in drover)', { app: rec.key, error: err.message, stack: e instanceof Error ? e.stack : undefined });
+    } else {
+      ctx.metrics.reconcileErrors.inc({ code: err.code });
+      ctx.logger.warn('reconcile failed', { app: rec.key, code: err.code, error: err.message, retry: err.retryable });
+    }
     publish(rec, ctx);
-    return err.retryable ? 'retry' : 'done';
+    return !bug && err.retryable ? 'retry' : 'done';
   } finally {
     ctx.metrics.reconcileDuration.observe((ctx.clock.now() - started) / 1000);
   }
@@ -55,73 +80,119 @@ export async function reconcileApp(rec: AppRecord, source: DriftSource, ctx: Rec
 
 type Result = 'applied' | 'noop' | 'invalid';
 
-async function reconcileOnce(rec: AppRecord, source: DriftSource, ctx: ReconcileContext): Promise<Result> {
-  if (rec.problems || !rec.desired || !rec.app) {
-    rec.status.sync = 'Invalid';
-    rec.status.problems = rec.problems ?? ['no valid spec'];
-    rec.status.lastAction = 'none';
-    publish(rec, ctx);
+async function reconcileOnce(rec: AppRecord, source: DriftSource, ctx: ReconcileContext, onDecided: () => void): Promise<Result> {
+  rec.applied = false;
+  if (rec.problems || !rec.desired || !rec.app || !rec.hash) {
+    rec.decision = decide({ desired: { kind: 'invalid', problems: rec.problems ?? ['no valid spec'] }, live: null, memory: undefined, owner: ctx.owner });
+    onDecided();
     return 'invalid';
   }
-  const desired = rec.desired;
+  // Nothing is decided without knowing what drover last applied: a missing record would turn a heal into a rollout.
+  if (!ctx.store.loaded) await ctx.store.load();
   const ns = rec.namespace;
-  const { value: live } = await ctx.nomad.readJob(desired.ID, { namespace: ns });
-  ctx.nomadReached(true);
-  const diff = diffJob(desired, live, { ignoreCount: rec.app.manifest.spec.scaling !== undefined });
-  const existedBefore = rec.seen?.exists === true;
+  let live: NomadJob | null;
+  if (rec.listedAbsent) {
+    live = null; // the latest listing has no such job; a create with EnforceIndex 0 fails if one appeared since
+  } else {
+    live = (await ctx.nomad.readJob(rec.desired.ID, { namespace: ns })).value;
+    ctx.reached('nomad');
+  }
+  rec.listedAbsent = false;
   const changed = !rec.seen || rec.seen.modifyIndex !== (live?.ModifyIndex ?? 0) || rec.seen.exists !== (live !== null);
   rec.seen = seenFrom(live);
   rec.status.job = live ? { version: live.Version, jobModifyIndex: live.JobModifyIndex, status: live.Status, stop: live.Stop } : undefined;
 
-  if (diff.kind === 'in-sync') {
-    markInSync(rec, ctx, 'noop');
-    await refreshHealth(rec, live, changed, ctx);
-    publish(rec, ctx);
-    return 'noop';
-  }
+  const memory = ctx.store.get(ns, rec.name);
+  const decision = decide({ desired: desiredOf(rec, ctx), live, memory, owner: ctx.owner });
+  rec.decision = decision;
+  onDecided();
+  if (decision.drift && decision.diff) recordDrift(rec, decision.diff, source, ctx);
+  else if (decision.action.kind !== 'blocked') clearDrift(rec, ctx);
 
-  // A rollout is git moving ahead of a job drover wrote (the live spec hash is an older one of ours): it is
-  // applied whatever self-heal says, and it is not drift. Drift is the live job moving away from what git says
-  // while git stayed put (same spec hash), or the job stopped/vanishing behind drover's back. A new app's first
-  // create is neither.
-  const rollout = live !== null && !live.Stop && live.Meta?.[OWNERSHIP_META.specHash] !== rec.hash;
-  if (!rollout && (live || existedBefore)) recordDrift(rec, diff, source, ctx);
-  if (!rec.status.selfHeal && live && !rollout) {
-    rec.status.sync = 'OutOfSync';
-    rec.status.lastAction = 'none';
-    await refreshHealth(rec, live, changed, ctx);
-    publish(rec, ctx);
-    return 'noop';
+  const action = decision.action;
+  switch (action.kind) {
+    case 'noop':
+      // Git's spec is what runs. Record it as applied if the record says otherwise (a job from before the
+      // store, or a write whose record was lost), so the next manual change is told apart from a rollout.
+      if (memory?.specHash !== rec.hash || memory.pruned) recordApplied(rec, ctx, memory?.failedSpecHash);
+      rec.status.lastSync = iso(ctx.clock);
+      await refreshHealth(rec, live, changed, ctx);
+      return 'noop';
+    case 'conflict':
+      logConflictOnce(rec, ctx, decision.reasons[0]!);
+      rec.baseHealth = { status: 'Unknown', reasons: ['the job is not drover\'s'] };
+      rec.allocs = [];
+      rec.healthFinal = true;
+      applyHealth(rec);
+      return 'noop';
+    case 'report-only':
+    case 'blocked':
+      await refreshHealth(rec, live, changed, ctx);
+      return 'noop';
+    default:
+      return apply(rec, action, live, ctx);
   }
-  if (live) {
-    const plan = await ctx.nomad.planJob(desired, { namespace: ns, diff: true });
-    if (plan.Diff?.Type === 'None') {
+}
+
+async function apply(rec: AppRecord, action: Extract<AppAction, { kind: 'create' | 'update' }>, live: NomadJob | null, ctx: ReconcileContext): Promise<Result> {
+  // The body planned and registered: the desired job with any legacy drover Meta of the live job carried over.
+  const body = withLegacyMeta(rec.desired!, live);
+  const ns = rec.namespace;
+  if (action.kind === 'update') {
+    // An update is confirmed by Nomad first: plan runs the same mutators as register. A create needs no plan.
+    const plan = await ctx.nomad.planJob(body, { namespace: ns, diff: true });
+    if (!planConfirmsUpdate(plan)) {
       // Our local diff disagrees with Nomad: trust Nomad, never write, and count it so the diff can be fixed.
       ctx.metrics.falseDrift.inc();
-      ctx.logger.warn('local diff saw drift but Nomad plan says nothing would change; not writing', { app: rec.key, fields: diff.fields });
-      markInSync(rec, ctx, 'noop');
-      publish(rec, ctx);
+      ctx.logger.warn('local diff saw drift but Nomad plan says nothing would change; not writing', { app: rec.key, fields: rec.decision?.diff?.fields });
+      rec.applied = true;
+      rec.status.lastSync = iso(ctx.clock);
+      clearDrift(rec, ctx);
       return 'noop';
     }
   }
   await vaultGate(rec, live, ctx);
   if (!ctx.canWrite()) throw new DroverError('not-leader', 'this instance may not write to Nomad (not the leader)');
-  const resp = await ctx.nomad.registerJob(desired, { namespace: ns, enforceIndex: true, jobModifyIndex: live?.JobModifyIndex ?? 0 });
-  if (live && !rollout) ctx.metrics.selfHeal.inc({ namespace: ns, app: rec.name });
-  ctx.logger.info(rollout ? 'job rolled out' : live ? 'job healed' : 'job created', { app: rec.key, kind: diff.kind, fields: diff.fields, jobModifyIndex: resp.JobModifyIndex });
+  const resp = await ctx.nomad.registerJob(body, { namespace: ns, enforceIndex: true, jobModifyIndex: live?.JobModifyIndex ?? 0 });
+  ctx.reached('nomad');
+  recordApplied(rec, ctx);
+  if (action.cause === 'heal') ctx.metrics.selfHeal.inc({ namespace: ns, app: rec.name });
+  const what = action.cause === 'heal' ? 'job healed' : action.cause === 'adopt' ? 'job adopted' : action.cause === 'rollout' ? 'job rolled out' : 'job created';
+  ctx.logger.info(what, { app: rec.key, action: action.kind, cause: action.cause, fields: rec.decision?.diff?.fields, jobModifyIndex: resp.JobModifyIndex });
   // What we just wrote is what the next pass will see; the event for our own write then costs one read.
-  rec.seen = { exists: true, jobModifyIndex: resp.JobModifyIndex, modifyIndex: resp.JobModifyIndex, stop: false, specHash: rec.hash };
-  markInSync(rec, ctx, live ? 'update' : 'create');
+  rec.seen = { exists: true, jobModifyIndex: resp.JobModifyIndex, modifyIndex: resp.JobModifyIndex, stop: false };
+  rec.applied = true;
+  rec.status.lastAction = action.kind;
+  rec.status.lastSync = iso(ctx.clock);
+  clearDrift(rec, ctx);
   rec.healthFinal = false;
   rec.baseHealth = { status: 'Progressing', reasons: ['new job version submitted'] };
   applyHealth(rec);
-  publish(rec, ctx);
   return 'applied';
+}
+
+function desiredOf(rec: AppRecord, ctx: ReconcileContext): DesiredApp {
+  return desiredApp(rec.app!, rec.desired!, rec.hash!, { selfHeal: ctx.selfHeal });
+}
+
+function recordApplied(rec: AppRecord, ctx: ReconcileContext, failedSpecHash?: string): void {
+  if (!ctx.canWrite()) return; // a follower keeps its hands off the store too
+  const revision = ctx.revision()?.slice(0, 12);
+  ctx.store.set(rec.namespace, rec.name, {
+    specHash: rec.hash!, ...(revision ? { revision } : {}), source: rec.app!.source.file, ...(failedSpecHash ? { failedSpecHash } : {}),
+  });
+}
+
+function logConflictOnce(rec: AppRecord, ctx: ReconcileContext, reason: string): void {
+  const revision = ctx.revision() ?? '';
+  if (rec.conflictLoggedAt === revision) return;
+  rec.conflictLoggedAt = revision;
+  ctx.logger.warn('conflict: a job with this app\'s ID is not drover\'s; it is not written', { app: rec.key, reason });
 }
 
 function recordDrift(rec: AppRecord, diff: JobDiffResult, source: DriftSource, ctx: ReconcileContext): void {
   const labels = { namespace: rec.namespace, app: rec.name };
-  if (rec.status.drift.length === 0 && !rec.status.driftFirstSeen) {
+  if (!rec.status.driftFirstSeen) {
     const now = ctx.clock.now();
     rec.status.driftFirstSeen = new Date(now).toISOString();
     ctx.metrics.driftDetected.inc({ ...labels, source });
@@ -132,15 +203,10 @@ function recordDrift(rec: AppRecord, diff: JobDiffResult, source: DriftSource, c
   ctx.metrics.appDriftFields.set(labels, diff.fields);
 }
 
-function markInSync(rec: AppRecord, ctx: ReconcileContext, action: 'noop' | 'create' | 'update'): void {
+function clearDrift(rec: AppRecord, ctx: ReconcileContext): void {
   const labels = { namespace: rec.namespace, app: rec.name };
-  rec.status.sync = 'Synced';
   rec.status.drift = [];
   rec.status.driftFirstSeen = undefined;
-  rec.status.problems = undefined;
-  // lastAction records the last write; a confirming read after it must not hide it.
-  if (action !== 'noop' || !rec.status.lastAction || rec.status.lastAction === 'none') rec.status.lastAction = action;
-  rec.status.lastSync = iso(ctx.clock);
   ctx.metrics.appDrift.set(labels, 0);
   ctx.metrics.appDriftFields.set(labels, 0);
   ctx.metrics.driftFirstSeen.set(labels, 0);
@@ -168,8 +234,34 @@ async function refreshHealth(rec: AppRecord, live: NomadJob | null, changed: boo
   if (rec.healthFinal) rec.verifyDue = true;
 }
 
-export function publish(rec: AppRecord, ctx: { metrics: Metrics }): void {
-  ctx.metrics.setAppInfo(rec.namespace, rec.name, rec.status.sync, rec.status.health);
+/**
+ * The one place an app's served status is derived: sync from the decision and its outcome, the decision
+ * itself, conflict and error details. Everything else only records observations on the record.
+ */
+export function publish(rec: AppRecord, ctx: { metrics: Metrics; nomadUnreachable?: () => boolean }): void {
+  const d = rec.decision;
+  const st = rec.status;
+  st.sync = deriveSync({
+    invalid: rec.problems !== undefined,
+    nomadUnreachable: ctx.nomadUnreachable?.() ?? false,
+    decision: d,
+    applied: rec.applied === true,
+    failed: rec.error?.afterDecision === true,
+  });
+  st.problems = rec.problems;
+  st.decision = d ? { action: d.action.kind, ...(causeOf(d.action) ? { cause: causeOf(d.action) } : {}), reasons: d.reasons } : undefined;
+  st.conflict = d?.action.kind === 'conflict'
+    ? { ...(d.action.liveOwner ? { owner: d.action.liveOwner } : {}), managed: d.action.ownership === 'other-owner', message: d.reasons[0]! }
+    : undefined;
+  st.lastError = rec.error ? { code: rec.error.code, message: rec.error.message, at: rec.error.at } : undefined;
+  if (rec.problems) st.lastAction = 'none';
+  ctx.metrics.setAppInfo(rec.namespace, rec.name, st.sync, st.health);
+}
+
+function causeOf(a: AppAction): string | undefined {
+  if (isWrite(a)) return a.cause;
+  if (a.kind === 'blocked') return a.reason;
+  return undefined;
 }
 
 function iso(clock: Clock): string {

@@ -3,27 +3,38 @@
 // A manifest object is only ever produced again by the loader for identical file bytes at the same path,
 // so its identity stands for its content; renders are kept per manifest object and vanish with it.
 import type { ClusterDefaults } from '../config.js';
-import { renderJob } from '../core/render/index.js';
+import { renderJob, specHash } from '../core/render/index.js';
 import type { NomadJob } from '../core/nomad-types.js';
 import { createIncrementalLoader, type IncrementalLoader } from '../spec/index.js';
 import type { AppManifest, LoadedApp } from '../spec/types.js';
 
 export class SnapshotCache {
   readonly loader: IncrementalLoader;
-  private readonly renders = new WeakMap<AppManifest, { file: string; key: string; job: NomadJob }>();
+  private readonly renders = new WeakMap<AppManifest, { file: string; key: string; rendered: RenderedApp }>();
 
   constructor(readonly cluster: ClusterDefaults) {
     this.loader = createIncrementalLoader(cluster);
   }
 
-  /** renderJob(app, cluster), reusing the job rendered for this very manifest object (jobs are never mutated). */
-  render(app: LoadedApp): NomadJob {
+  /** renderApp(app, cluster), reusing the job rendered for this very manifest object (jobs are never mutated). */
+  render(app: LoadedApp): RenderedApp {
     const hit = this.renders.get(app.manifest);
-    if (hit && hit.file === app.source.file && hit.key === app.key) return hit.job;
-    const job = renderJob(app, this.cluster);
-    this.renders.set(app.manifest, { file: app.source.file, key: app.key, job });
-    return job;
+    if (hit && hit.file === app.source.file && hit.key === app.key) return hit.rendered;
+    const rendered = renderApp(app, this.cluster);
+    this.renders.set(app.manifest, { file: app.source.file, key: app.key, rendered });
+    return rendered;
   }
+}
+
+export interface RenderedApp {
+  job: NomadJob;
+  /** specHash(job): what drover records as applied, and how a new commit is told from an unchanged one */
+  hash: string;
+}
+
+export function renderApp(app: LoadedApp, cluster: ClusterDefaults): RenderedApp {
+  const job = renderJob(app, cluster);
+  return { job, hash: specHash(job) };
 }
 
 // Keyed by the controller's records map, which lives exactly as long as the controller.

@@ -17,4 +17,10 @@ export interface ControllerApi {
   /** leader identity when leader election is on */
   leader(): { enabled: boolean; isLeader: boolean; id?: string };
   revision(): string | undefined;
+  /** files of the current snapshot that failed to load at all */
+  brokenFiles(): { file: string; line: number; reason: string }[];
+  /** managed jobs no app declares whose stop is held */
+  heldPrunes(): AppStatus[];
+  /** approve one held prune (recorded in the prune ledger, carried out by the next pass) */
+  approvePrune(namespace: string, name: string): Promise<'approved' | 'not-held' | 'not-leader' | 'unavailable'>;
 }

@@ -13,21 +13,10 @@ import type { AppRecord } from './app-record.js';
 export async function vaultGate(rec: AppRecord, live: NomadJob | null, ctx: { vault?: VaultApi; metrics: Metrics; logger: Logger }): Promise<void> {
   if (!ctx.vault || !rec.app || !rec.desired || !secretsChanged(live, rec.desired)) return;
   const paths = vaultPaths(rec.app.manifest);
-  let result;
-  try {
-    result = await preflight(ctx.vault, paths);
-  } catch (e) {
-    hold(rec); // Vault unreachable: nothing is written until it answers (retried with backoff)
-    throw e;
-  }
+  // Vault unreachable: preflight throws and nothing is written until it answers (retried with backoff).
+  const result = await preflight(ctx.vault, paths);
   if (result.ok) return;
-  hold(rec);
   ctx.metrics.verify.vaultPreflightFailures.inc({ namespace: rec.namespace, app: rec.name });
   ctx.logger.warn('vault pre-flight failed: job not written, the previous version keeps running', { app: rec.key, missing: result.missing, forbidden: result.forbidden });
   throw preflightError(result);
-}
-
-function hold(rec: AppRecord): void {
-  rec.status.sync = 'OutOfSync';
-  rec.status.lastAction = 'none';
 }

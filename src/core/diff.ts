@@ -5,6 +5,7 @@
 import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import type { NomadJob } from './nomad-types.js';
+import { LEGACY_META_KEYS } from './render/meta.js';
 
 export type DriftKind = 'missing' | 'stopped' | 'drift' | 'in-sync';
 
@@ -30,6 +31,7 @@ export function diffJob(desired: NomadJob, live: NomadJob | null, opts: DiffOpti
     return { kind: 'missing', patch, fields: patch.length };
   }
   const projected = project(live, want) as Obj;
+  keepExtraKeys(projected, live as unknown as Obj, want);
   const patch = jsonpatch.compare(projected, want);
   const kind: DriftKind = live.Stop === true ? 'stopped' : patch.length > 0 ? 'drift' : 'in-sync';
   return { kind, patch, fields: patch.length };
@@ -51,6 +53,8 @@ export function canonicalDesired(desired: NomadJob, opts: DiffOptions = {}): Obj
     }
     for (const svc of arr(tg.Services)) canonicalService(svc, `${str(job.Name)}-${str(tg.Name)}`);
     for (const task of arr(tg.Tasks)) {
+      // drover owns these maps whole: a key git removed or a key added by hand is a difference
+      for (const k of EXACT_TASK_MAPS) if (task[k] === undefined) task[k] = null;
       for (const svc of arr(task.Services)) canonicalService(svc, `${str(job.Name)}-${str(tg.Name)}-${str(task.Name)}`);
       for (const tpl of arr(task.Templates)) {
         if (typeof tpl.ChangeSignal === 'string') tpl.ChangeSignal = tpl.ChangeSignal.toUpperCase();
@@ -76,6 +80,42 @@ function canonicalService(svc: Obj, defaultName: string): void {
     if (!check.Name) check.Name = `service: "${str(svc.Name)}" check`;
     if (check.OnUpdate === '') check.OnUpdate = svc.OnUpdate ?? 'require_healthy';
   }
+}
+
+const EXACT_TASK_MAPS = ['Env', 'Meta', 'Config'] as const;
+const IGNORED_META = new Set<string>(LEGACY_META_KEYS);
+
+/**
+ * Free-form maps drover renders whole (job Meta, task Env, Meta and driver Config) are compared by their
+ * keys too: the projection keeps only keys the desired job sets, so without this a variable removed in
+ * git, or one added by hand, would never show. drover's legacy Meta keys (carried over on purpose) are
+ * not differences.
+ */
+function keepExtraKeys(projected: Obj, live: Obj, want: Obj): void {
+  addExtra(projected, 'Meta', live.Meta, want.Meta, IGNORED_META);
+  const liveGroups = byName(live.TaskGroups);
+  for (const [gi, wg] of arr(want.TaskGroups).entries()) {
+    const pg = arr(projected.TaskGroups)[gi];
+    const lg = liveGroups.get(str(wg.Name));
+    if (!pg || !lg) continue;
+    const liveTasks = byName(lg.Tasks);
+    for (const [ti, wt] of arr(wg.Tasks).entries()) {
+      const pt = arr(pg.Tasks)[ti];
+      const lt = liveTasks.get(str(wt.Name));
+      if (!pt || !lt) continue;
+      for (const k of EXACT_TASK_MAPS) addExtra(pt, k, lt[k], wt[k]);
+    }
+  }
+}
+
+function addExtra(projected: Obj, key: string, live: unknown, want: unknown, ignore?: ReadonlySet<string>): void {
+  if (!isObj(live) || !isObj(want) || !isObj(projected[key])) return;
+  const out = projected[key] as Obj;
+  for (const [k, v] of Object.entries(live)) if (!(k in want) && !ignore?.has(k)) out[k] = v;
+}
+
+function byName(v: unknown): Map<string, Obj> {
+  return new Map(arr(v).map((o) => [str(o.Name), o]));
 }
 
 /**

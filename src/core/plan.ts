@@ -1,58 +1,45 @@
-// Pure planning: pair desired apps with live managed jobs (gitops-engine style: nil on one side means
-// create or prune) and decide per app create | update | noop | delete, with reasons. The controller and
-// `drover diff` both act on this; neither decides on its own.
-import type { JobDiffResult } from './diff.js';
-import { jobKey, planPrune, type LiveJobRef, type PruneBlockReason, type PruneContext } from './prune.js';
+// The plan of a whole pass, as `drover diff` prints it: every app's decision (core/decide.ts) plus every
+// managed job no app declares (core/prune.ts: stop or held, with the reason). Pure formatting of decisions
+// that were made elsewhere — nothing here decides.
+import type { Operation } from 'fast-json-patch';
+import type { AppDecision } from './decide.js';
+import type { PlanResponse } from './nomad-types.js';
+import type { PruneDecision } from './prune.js';
 
-export type PlanActionKind = 'create' | 'update' | 'noop' | 'delete' | 'none';
+export type PlanAction = 'create' | 'update' | 'noop' | 'report-only' | 'conflict' | 'blocked' | 'stop' | 'held';
 
-export interface AppPlan {
+export interface PlanEntry {
   key: string;
-  action: PlanActionKind;
+  action: PlanAction;
+  /** rollout | heal | new | adopt for writes; the block or hold reason otherwise */
+  cause?: string;
   reasons: string[];
-  /** for an app that would be deleted but a safety rule holds it */
-  blocked?: PruneBlockReason;
+  /** live → desired, values redacted as in /apps */
+  patch?: Operation[];
 }
 
-export interface DesiredAppState {
-  key: string;
-  /** undefined when the app is invalid: its live job is left alone */
-  diff?: JobDiffResult;
-  selfHeal: boolean;
-  /** validation problems, for an invalid app */
-  problems?: string[];
+/** Nomad's plan confirms an update unless it says nothing would change (then the local diff was wrong). */
+export function planConfirmsUpdate(plan: PlanResponse): boolean {
+  return plan.Diff?.Type !== 'None';
 }
 
-/** What to do for one declared app, given its diff. */
-export function planApp(app: DesiredAppState): AppPlan {
-  const { key, diff } = app;
-  if (!diff) return { key, action: 'none', reasons: ['spec is invalid; the running job is left untouched', ...(app.problems ?? [])] };
-  switch (diff.kind) {
-    case 'in-sync':
-      return { key, action: 'noop', reasons: ['live job matches the spec'] };
-    case 'missing':
-      return { key, action: 'create', reasons: ['job does not exist in Nomad'] };
-    case 'stopped':
-      if (!app.selfHeal) return { key, action: 'none', reasons: ['job is stopped; self-heal is off, drift reported only'] };
-      return { key, action: 'update', reasons: ['job is stopped'] };
-    case 'drift':
-      if (!app.selfHeal) return { key, action: 'none', reasons: [`${diff.fields} field(s) differ; self-heal is off, drift reported only`] };
-      return { key, action: 'update', reasons: [`${diff.fields} field(s) differ`] };
+export function planEntries(apps: readonly { key: string; decision: AppDecision; patch?: Operation[]; falseDrift?: boolean }[], prune: Pick<PruneDecision, 'stop' | 'held'>): PlanEntry[] {
+  const out: PlanEntry[] = [];
+  for (const { key, decision, patch, falseDrift } of apps) {
+    const a = decision.action;
+    if (falseDrift) {
+      out.push({ key, action: 'noop', reasons: ['the local diff saw a change but Nomad\'s plan says none: nothing is written'] });
+      continue;
+    }
+    const cause = a.kind === 'create' || a.kind === 'update' ? a.cause : a.kind === 'blocked' ? a.reason : a.kind === 'conflict' ? a.ownership : undefined;
+    out.push({ key, action: a.kind, ...(cause ? { cause } : {}), reasons: decision.reasons, ...(patch && patch.length > 0 && a.kind !== 'noop' ? { patch } : {}) });
   }
+  for (const s of prune.stop) out.push({ key: s.key, action: 'stop', cause: s.approved ? 'approved' : 'pruned', reasons: [`no app declares this managed job (revision ${s.revision.slice(0, 12)})`] });
+  for (const h of prune.held) out.push({ key: h.key, action: 'held', cause: h.reason, reasons: [`no app declares this managed job; its stop is held: ${h.reason}`] });
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/**
- * The whole pass: every declared app plus every managed live job no app declares (a prune candidate).
- * `ctx.desiredKeys` must hold the keys of the valid apps in `apps`.
- */
-export function planAction(apps: readonly DesiredAppState[], live: readonly LiveJobRef[], ctx: PruneContext): AppPlan[] {
-  const plans = apps.map(planApp);
-  const prune = planPrune(live, ctx);
-  for (const job of prune.prune) {
-    plans.push({ key: jobKey(job.namespace, job.id), action: 'delete', reasons: ['no app in the snapshot declares this managed job'] });
-  }
-  for (const { job, reason } of prune.blocked) {
-    plans.push({ key: jobKey(job.namespace, job.id), action: 'none', blocked: reason, reasons: [`prune blocked: ${reason}`] });
-  }
-  return plans.sort((a, b) => a.key.localeCompare(b.key));
+/** What `drover run` would change: creates, updates and stops. */
+export function isChange(e: PlanEntry): boolean {
+  return e.action === 'create' || e.action === 'update' || e.action === 'stop';
 }

@@ -1,7 +1,11 @@
 // Per-app status as served by GET /apps and /apps/:namespace/:name and mirrored in metrics.
 import type { Operation } from 'fast-json-patch';
 
-export type SyncStatus = 'Synced' | 'OutOfSync' | 'Invalid' | 'Unknown';
+import type { AppAction, AppDecision } from './decide.js';
+import type { PruneBlockReason } from './prune.js';
+
+/** Conflict: a live job with the app's ID that drover does not own (never written). */
+export type SyncStatus = 'Synced' | 'OutOfSync' | 'Invalid' | 'Unknown' | 'Conflict';
 export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Unknown';
 
 export interface AppStatus {
@@ -24,6 +28,12 @@ export interface AppStatus {
   problems?: string[];
   /** Nomad's view when known */
   job?: { version?: number; jobModifyIndex?: number; status?: string; stop?: boolean };
+  /** what drover decided on its last pass (src/core/decide.ts): the action, whether it is a rollout or a heal, why */
+  decision?: { action: AppAction['kind']; cause?: string; reasons: string[] };
+  /** sync Conflict: who holds the job and what to do about it */
+  conflict?: { owner?: string; managed: boolean; message: string };
+  /** a managed job no app declares: its stop is held (with the reason) or was made */
+  pruning?: { state: 'held' | 'stopped'; reason?: PruneBlockReason; revision?: string; heldSince?: string };
   /** the service catalog (Consul, or Nomad's own for provider nomad) against what the job promises; absent until verified or when the app has no services */
   consul?: ConsulVerifyStatus;
 }
@@ -42,4 +52,33 @@ export interface ConsulVerifyStatus {
   checkedAt?: string;
   /** why the catalog could not be read (state unreachable) */
   error?: string;
+}
+
+export interface SyncInput {
+  /** the spec is invalid */
+  invalid: boolean;
+  /** Nomad cannot be reached (the last call to it failed with no answer): nothing said about the cluster is current */
+  nomadUnreachable: boolean;
+  decision?: Pick<AppDecision, 'action'>;
+  /** the last pass wrote the job, or Nomad's plan said the write would change nothing */
+  applied: boolean;
+  /** the last pass failed after deciding to write (the write did not happen) */
+  failed: boolean;
+}
+
+/** Sync status from the decision and what came of it — never set anywhere else. */
+export function deriveSync(i: SyncInput): SyncStatus {
+  if (i.invalid) return 'Invalid';
+  if (i.nomadUnreachable || !i.decision) return 'Unknown';
+  switch (i.decision.action.kind) {
+    case 'conflict':
+      return 'Conflict';
+    case 'noop':
+      return 'Synced';
+    case 'create':
+    case 'update':
+      return i.applied && !i.failed ? 'Synced' : 'OutOfSync';
+    default:
+      return 'OutOfSync';
+  }
 }

@@ -1,5 +1,5 @@
 // Per-app status for humans and dashboards, and the admin "sync now" action.
-import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
+import { ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import type { AppStatus } from '../core/status.js';
 import type { ControllerApi } from '../controller/types.js';
 import type { Logger } from '../core/logger.js';
@@ -14,8 +14,8 @@ export class AppsController {
   ) {}
 
   @Get()
-  list(): { revision: string | null; leader: ReturnType<ControllerApi['leader']>; apps: AppStatus[] } {
-    return { revision: this.controller.revision() ?? null, leader: this.controller.leader(), apps: this.controller.listApps() };
+  list(): { revision: string | null; leader: ReturnType<ControllerApi['leader']>; brokenFiles: ReturnType<ControllerApi['brokenFiles']>; apps: AppStatus[] } {
+    return { revision: this.controller.revision() ?? null, leader: this.controller.leader(), brokenFiles: this.controller.brokenFiles(), apps: this.controller.listApps() };
   }
 
   @Get(':namespace/:name')
@@ -32,5 +32,29 @@ export class AppsController {
     if (!this.controller.requestSync(namespace, name)) throw new NotFoundException(`app ${namespace}/${name} is not known`);
     this.logger.info('sync requested over HTTP', { namespace, app: name });
     return { queued: true, app: `${namespace}/${name}` };
+  }
+
+  /** A person approves stopping one managed job whose prune is held (share limit, force-push, empty set). */
+  @Post(':namespace/:name/approve-prune')
+  @HttpCode(202)
+  @UseGuards(AdminTokenGuard)
+  async approvePrune(@Param('namespace') namespace: string, @Param('name') name: string): Promise<{ approved: true; job: string }> {
+    const r = await this.controller.approvePrune(namespace, name);
+    if (r === 'not-held') throw new NotFoundException(`no held prune for ${namespace}/${name}`);
+    if (r === 'not-leader') throw new ConflictException('this instance is not the leader; approve on the leader (see GET /apps leader)');
+    if (r === 'unavailable') throw new ServiceUnavailableException('the prune ledger cannot be written right now; try again');
+    this.logger.info('held prune approved over HTTP', { namespace, app: name });
+    return { approved: true, job: `${namespace}/${name}` };
+  }
+}
+
+@Controller('prunes')
+export class PrunesController {
+  constructor(@Inject(CONTROLLER) private readonly controller: ControllerApi) {}
+
+  /** Managed jobs no app declares whose stop is held, with the reason and the revision that removed them. */
+  @Get()
+  list(): { prunes: AppStatus[] } {
+    return { prunes: this.controller.heldPrunes() };
   }
 }

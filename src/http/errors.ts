@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { HttpResponse } from './http-types.js';
 
 const CODES: Record<number, string> = {
-  400: 'bad-request', 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 405: 'method-not-allowed',
+  400: 'bad-request', 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 405: 'method-not-allowed', 409: 'conflict',
   413: 'payload-too-large', 415: 'unsupported-media-type', 429: 'too-many-requests', 503: 'unavailable',
 };
 

@@ -4,12 +4,12 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from '../core/logger.js';
 import { AdminTokenGuard } from './admin.guard.js';
-import { AppsController } from './apps.controller.js';
+import { AppsController, PrunesController } from './apps.controller.js';
 import { JsonExceptionFilter } from './errors.js';
 import { HealthController } from './health.controller.js';
 import { WebhookController } from './webhook.controller.js';
 
-export const HTTP_CONTROLLERS = [HealthController, AppsController, WebhookController];
+export const HTTP_CONTROLLERS = [HealthController, AppsController, PrunesController, WebhookController];
 export const HTTP_PROVIDERS = [AdminTokenGuard];
 
 /** Push payloads of big repositories reach several MB (GitHub caps them at 25 MB). */

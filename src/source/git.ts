@@ -166,6 +166,15 @@ export class GitSource implements SnapshotSource {
     return this.resolveRef(mirror);
   }
 
+  /** `git merge-base --is-ancestor` in the mirror: exit 0 yes, 1 no; an object the mirror lacks (128) is "no". */
+  async isAncestor(ancestor: string, revision: string): Promise<boolean> {
+    if (ancestor === revision) return true;
+    if (!/^[0-9a-f]{40}$/i.test(ancestor) || !/^[0-9a-f]{40}$/i.test(revision) || !this.workDir) return false;
+    const mirror = join(this.workDir, 'mirror.git');
+    const r = await this.runner.run([`--git-dir=${mirror}`, 'merge-base', '--is-ancestor', ancestor, revision], { okCodes: [1, 128] });
+    return r.code === 0;
+  }
+
   private async resolveRef(mirror: string): Promise<string> {
     const candidates = [`refs/heads/${this.ref}`, `refs/tags/${this.ref}`];
     if (/^[0-9a-f]{40}$/i.test(this.ref)) candidates.push(this.ref);

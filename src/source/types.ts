@@ -24,4 +24,6 @@ export interface SnapshotSource {
   state(): SourceState;
   /** called after every fetch that produced a new revision */
   onSnapshot(listener: (s: Snapshot) => void): void;
+  /** true when `revision` descends from (or is) `ancestor`; a revision unknown to the source is not a descendant */
+  isAncestor?(ancestor: string, revision: string): Promise<boolean>;
 }

@@ -73,6 +73,8 @@ export interface ScalingSpec {
 export interface SyncSpec {
   selfHeal?: boolean;
   prune?: boolean;
+  /** take over an existing job with this ID that no drover manages (never another owner's) */
+  adopt?: boolean;
 }
 
 export interface PotSpec {

@@ -5,7 +5,7 @@ import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OWNERSHIP_META, renderJob, specHash } from '../../src/core/render/index.js';
+import { OWNERSHIP_META, renderJob, specHash, withLegacyMeta } from '../../src/core/render/index.js';
 import { isDroverError } from '../../src/core/errors.js';
 import type { NomadJob } from '../../src/core/nomad-types.js';
 import type { ClusterDefaults } from '../../src/config.js';
@@ -132,23 +132,30 @@ test('the input app and defaults are never mutated and never aliased by the job'
   t.deepEqual(TEST_DEFAULTS.datacenters, ['dc1']);
 });
 
-test('spec hash: stored in Meta, equal to specHash(job), 16 hex chars', (t) => {
+test('spec hash: 16 hex chars, stable for a rendered job, and not in the job', (t) => {
   for (const a of GENERATED.slice(0, 50)) {
     const job = renderJob(a, TEST_DEFAULTS);
-    t.regex(job.Meta![OWNERSHIP_META.specHash]!, /^[0-9a-f]{16}$/);
-    t.is(specHash(job), job.Meta![OWNERSHIP_META.specHash]);
+    t.regex(specHash(job), /^[0-9a-f]{16}$/);
+    t.is(specHash(renderJob(a, TEST_DEFAULTS)), specHash(job));
+    t.false(JSON.stringify(job).includes(specHash(job)), 'the hash lives in drover\'s applied state, never in the job');
   }
 });
 
-test('spec hash ignores its own Meta entry (present, different or absent)', (t) => {
+test('no drover bookkeeping in job Meta beyond ownership: Meta changes restart tasks (scheduler/util.go tasksUpdated)', (t) => {
+  const job = renderJob(app(RICH, { labels: { team: 't' } }), TEST_DEFAULTS);
+  t.deepEqual(Object.keys(job.Meta!).sort(), ['drover.managed', 'drover.owner', 'team']);
+  t.is(renderJob(app(RICH), TEST_DEFAULTS).Meta![OWNERSHIP_META.managed], 'true');
+});
+
+test('withLegacyMeta carries a live job\'s old drover.spec-hash / drover.source over, and nothing else', (t) => {
   const job = renderJob(app(RICH), TEST_DEFAULTS);
-  const other = structuredClone(job);
-  other.Meta![OWNERSHIP_META.specHash] = 'ffffffffffffffff';
-  t.is(specHash(other), specHash(job));
-  delete other.Meta![OWNERSHIP_META.specHash];
-  t.is(specHash(other), specHash(job));
-  other.Meta!.extra = 'x';
-  t.not(specHash(other), specHash(job), 'any other Meta key counts');
+  const live = { ...job, Meta: { ...job.Meta, 'drover.spec-hash': 'abcdabcdabcdabcd', 'drover.source': 'apps/old.yaml', stray: 'x' } };
+  const body = withLegacyMeta(job, live);
+  t.is(body.Meta!['drover.spec-hash'], 'abcdabcdabcdabcd');
+  t.is(body.Meta!['drover.source'], 'apps/old.yaml');
+  t.false('stray' in body.Meta!);
+  t.is(withLegacyMeta(job, null), job);
+  t.is(withLegacyMeta(job, job), job);
 });
 
 const MUTATIONS: [string, (s: AppSpec) => AppSpec][] = [
@@ -184,7 +191,7 @@ test('spec hash changes with every rendered field, and each change gives a disti
   const hashOf = (a: LoadedApp, d: ClusterDefaults = TEST_DEFAULTS) => specHash(renderJob(a, d));
   t.not(hashOf(app(RICH, { labels: { team: 'x' } })), base, 'labels');
   t.not(hashOf(app(RICH, { namespace: 'other' })), base, 'namespace');
-  t.not(hashOf(app(RICH, {}, 'apps/moved.yaml')), base, 'source file');
+  t.is(hashOf(app(RICH, {}, 'apps/moved.yaml')), base, 'moving the spec file changes nothing in the job (no restart)');
   t.not(hashOf(app(RICH), { ...TEST_DEFAULTS, owner: 'someone-else' }), base, 'owner');
   t.not(hashOf(app(RICH), { ...TEST_DEFAULTS, extraEnv: { K: 'v' } }), base, 'cluster extraEnv');
 });
@@ -252,7 +259,7 @@ test('ownership Meta is always drover\'s own, even when a label tries to set it'
   const job = renderJob(app(RICH, { labels: { 'drover.owner': 'intruder', 'drover.managed': 'false', team: 't' } }), { ...TEST_DEFAULTS, owner: 'ops' });
   t.is(job.Meta![OWNERSHIP_META.owner], 'ops');
   t.is(job.Meta![OWNERSHIP_META.managed], 'true');
-  t.is(job.Meta![OWNERSHIP_META.source], 'apps/x.yaml');
+  t.false('drover.source' in job.Meta!, 'the source file is in drover\'s applied state, not in Meta');
   t.is(job.Meta!.team, 't');
 });
 

@@ -37,6 +37,15 @@ class FakeController implements ControllerApi {
   readiness() { return this.checks; }
   leader() { return { enabled: false, isLeader: true }; }
   revision() { return 'abc123'; }
+  brokenFiles() { return [{ file: 'apps/bad.yaml', line: 3, reason: 'file is larger than 1 MiB' }]; }
+  held = new Set(['default/old']);
+  approvals: string[] = [];
+  heldPrunes() { return [...this.held].map((k) => ({ ...appStatus(k.split('/')[0]!, k.split('/')[1]!), pruning: { state: 'held' as const, reason: 'share-limit' as const } })); }
+  async approvePrune(ns: string, name: string) {
+    if (!this.held.has(`${ns}/${name}`)) return 'not-held' as const;
+    this.approvals.push(`${ns}/${name}`);
+    return 'approved' as const;
+  }
 }
 
 class FakeSource implements SnapshotSource {
@@ -165,6 +174,31 @@ test('POST /apps/:ns/:name/sync: 401 missing/wrong token, 202 right token, 404 u
   t.deepEqual(controller.syncRequests, ['default/web']);
   r = await post('/apps/default/ghost/sync', `Bearer ${ADMIN}`);
   t.is(r.status, 404);
+});
+
+test('POST /apps/:ns/:name/approve-prune: needs the admin token (401 without), 404 for a job whose stop is not held, 202 approves', async (t) => {
+  const { base, controller } = await startHttp(t, { DROVER_ADMIN_TOKEN: ADMIN });
+  const post = (path: string, auth?: string) => fetch(`${base}${path}`, { method: 'POST', headers: auth ? { authorization: auth } : {} });
+  let r = await post('/apps/default/old/approve-prune');
+  t.is(r.status, 401);
+  t.deepEqual(controller.approvals, []);
+  r = await post('/apps/default/web/approve-prune', `Bearer ${ADMIN}`);
+  t.is(r.status, 404);
+  r = await post('/apps/default/old/approve-prune', `Bearer ${ADMIN}`);
+  t.is(r.status, 202);
+  t.deepEqual(await json(r), { approved: true, job: 'default/old' });
+  t.deepEqual(controller.approvals, ['default/old']);
+  const held = await json(await fetch(`${base}/prunes`));
+  t.deepEqual(held.prunes.map((p: { name: string; pruning: { reason: string } }) => [p.name, p.pruning.reason]), [['old', 'share-limit']]);
+  const apps = await json(await fetch(`${base}/apps`));
+  t.deepEqual(apps.brokenFiles, [{ file: 'apps/bad.yaml', line: 3, reason: 'file is larger than 1 MiB' }]);
+});
+
+test('POST /apps/:ns/:name/approve-prune: 403 when no admin token is configured', async (t) => {
+  const { base, controller } = await startHttp(t);
+  const r = await fetch(`${base}/apps/default/old/approve-prune`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+  t.is(r.status, 403);
+  t.deepEqual(controller.approvals, []);
 });
 
 function push(base: string, body: string, headers: Record<string, string>) {

@@ -7,18 +7,18 @@
 import type { ClusterDefaults } from '../../config.js';
 import type { NomadJob, NomadNetwork, NomadPort, NomadTaskGroup } from '../nomad-types.js';
 import type { AppSpec, LoadedApp } from '../../spec/types.js';
-import { hashText, OWNERSHIP_META, ownershipMeta, sortedRecord } from './meta.js';
+import { ownershipMeta, sortedRecord } from './meta.js';
 import { registersItself, registrarServices, renderServices, WEAVE_SERVICES_META } from './services.js';
 import { renderTask } from './task.js';
 
-export { OWNERSHIP_META, specHash } from './meta.js';
+export { LEGACY_META_KEYS, OWNERSHIP_META, specHash, withLegacyMeta } from './meta.js';
 export { routeNames } from './traefik.js';
 export { formatJobs } from './output.js';
 export { parseRegistrarServices, WEAVE_SERVICES_META, type RegistrarCheck, type RegistrarService } from './services.js';
 
 export function renderJob(app: LoadedApp, defaults: ClusterDefaults): NomadJob {
   const spec = app.manifest.spec;
-  const meta = ownershipMeta(app.manifest.metadata.labels, defaults.owner, app.source.file);
+  const meta = ownershipMeta(app.manifest.metadata.labels, defaults.owner);
   const job: NomadJob = {
     ID: app.name,
     Name: app.name,
@@ -28,9 +28,6 @@ export function renderJob(app: LoadedApp, defaults: ClusterDefaults): NomadJob {
     Meta: sortedRecord(meta),
     TaskGroups: [renderGroup(app, spec, defaults)],
   };
-  // Meta is sorted and has no hash yet, so this equals specHash(job) once the hash is added.
-  meta[OWNERSHIP_META.specHash] = hashText(JSON.stringify(job));
-  job.Meta = sortedRecord(meta);
   return job;
 }
 
