@@ -25,7 +25,7 @@ const input = (a: LoadedApp, l: NomadJob | null, memory: AppliedRecord | undefin
 const row = test.macro({
   exec(t: ExecutionContext, i: DecideInput, kind: string, cause?: string, drift?: boolean) {
     const d = decide(i);
-    t.is<string>(d.action.kind, kind, d.reasons.join('; '));
+    t.is(d.action.kind as string, kind, d.reasons.join('; '));
     if (cause !== undefined) t.is('cause' in d.action ? d.action.cause : 'reason' in d.action ? d.action.reason : (d.action as { ownership?: string }).ownership, cause);
     if (drift !== undefined) t.is(d.drift, drift);
   },
