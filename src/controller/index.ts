@@ -100,6 +100,7 @@ export class Controller implements ControllerApi {
       ...(deps.vault ? { vault: deps.vault } : {}),
       reached: (upstream, error) => this.reached(upstream, error),
       nomadUnreachable: () => this.upstreams.unreachable('nomad'),
+      touch: (key) => this.touch(key),
     };
     this.verifier = deps.consul ? { consul: deps.consul, nomad: deps.nomad, metrics: deps.metrics, logger: deps.logger, clock: this.clock } : undefined;
     this.queue = new WorkQueue({
@@ -161,6 +162,8 @@ export class Controller implements ControllerApi {
     for (;;) {
       await Promise.allSettled([...this.pending]);
       await this.queue.idle(Math.max(1, deadline - this.clock.now()));
+      // Idle includes drover's applied-state writes: nothing of this pass is still to be written.
+      if (this.store.pendingShards() > 0 && this.canWrite()) await this.store.flush();
       if (this.pending.size === 0 && this.queue.isIdle()) return;
     }
   }
@@ -320,11 +323,8 @@ export class Controller implements ControllerApi {
   private async loadStore(): Promise<void> {
     try {
       await this.store.load(this.abort.signal);
-      this.upstreams.setExtra('nomad', undefined);
     } catch (e) {
-      const err = toDroverError(e);
-      this.upstreams.setExtra('nomad', `drover's applied state (Nomad Variables drover/${this.deps.config.cluster.owner}/*) cannot be read: ${err.code}: ${err.message}`);
-      this.reached('nomad', err);
+      this.reached('nomad', toDroverError(e));
     }
   }
 
@@ -334,6 +334,10 @@ export class Controller implements ControllerApi {
 
   private upstreamCheck(name: 'nomad' | 'consul' | 'vault'): ReadinessCheck {
     const r = this.upstreams.check(name);
+    if (r.ok && name === 'nomad' && this.store.lastError) {
+      const what = this.store.loaded ? 'written' : 'read';
+      return { name, ok: false, reason: `drover's applied state (Nomad Variables under drover/${this.deps.config.cluster.owner}/) cannot be ${what}: ${this.store.lastError.code}: ${this.store.lastError.message}` };
+    }
     return { name, ok: r.ok, ...(r.reason ? { reason: r.reason } : {}) };
   }
 

@@ -6,6 +6,7 @@ import type { NomadApi } from '../clients/types.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import { toDroverError } from '../core/errors.js';
+import { isOurs } from '../core/decide.js';
 import type { Logger } from '../core/logger.js';
 import { emptyLedger, encodeLedger, metaSource, planPrune, type LiveJobRef, type PruneBlockReason, type PruneDecision } from '../core/prune.js';
 import type { AppStatus } from '../core/status.js';
@@ -99,6 +100,13 @@ export async function runPrunePass(live: LiveJobRef[], desired: DesiredState, de
       deps.logger.warn('prune failed', { job: s.key, code: err.code, error: err.message });
       out.push({ status: { ...orphanStatus(job, { state: 'held', revision: s.revision }, ['prune failed; retried on the next resync']), lastError: { code: err.code, message: err.message, at } } });
     }
+  }
+  // Jobs drover stopped because git dropped their app stay listed (lastAction delete) until Nomad forgets them.
+  const listed = new Set(out.map((o) => `${o.status.namespace}/${o.status.name}`));
+  for (const job of live) {
+    const key = `${job.namespace}/${job.id}`;
+    if (!job.stop || listed.has(key) || desired.keys.has(key) || deps.records.has(key) || !isOurs(job.meta, deps.config.cluster.owner)) continue;
+    if (deps.store.get(job.namespace, job.id)?.pruned) out.push({ status: { ...orphanStatus(job, { state: 'stopped' }, ['stopped: no app declares it']), lastAction: 'delete' } });
   }
   deps.metrics.pruneHeld.set(held);
   return out;

@@ -43,6 +43,8 @@ export interface ReconcileContext {
   reached: (upstream: Upstream, error?: DroverError) => void;
   /** Nomad could not be reached by the last call: every app's sync is Unknown */
   nomadUnreachable: () => boolean;
+  /** a write to this key is about to be made: a job listing that started earlier no longer vouches for it */
+  touch: (key: string) => void;
 }
 
 export async function reconcileApp(rec: AppRecord, source: DriftSource, ctx: ReconcileContext): Promise<WorkResult> {
@@ -153,6 +155,8 @@ async function apply(rec: AppRecord, action: Extract<AppAction, { kind: 'create'
   }
   await vaultGate(rec, live, ctx);
   if (!ctx.canWrite()) throw new DroverError('not-leader', 'this instance may not write to Nomad (not the leader)');
+  ctx.touch(rec.key);
+  rec.listedAbsent = false;
   const resp = await ctx.nomad.registerJob(body, { namespace: ns, enforceIndex: true, jobModifyIndex: live?.JobModifyIndex ?? 0 });
   ctx.reached('nomad');
   recordApplied(rec, ctx);

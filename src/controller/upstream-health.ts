@@ -10,8 +10,6 @@ interface State {
   reason?: string;
   /** the last failure was "no answer at all" */
   unreachable: boolean;
-  /** a standing problem independent of the last call (e.g. drover's state in Nomad Variables unreadable) */
-  extra?: string;
 }
 
 export class UpstreamHealth {
@@ -43,11 +41,6 @@ export class UpstreamHealth {
     if (upstream === 'nomad' && before !== st.unreachable) this.onReachability?.(before);
   }
 
-  setExtra(upstream: Upstream, problem: string | undefined): void {
-    const st = this.states.get(upstream);
-    if (st) st.extra = problem;
-  }
-
   unreachable(upstream: Upstream): boolean {
     return this.states.get(upstream)?.unreachable === true;
   }
@@ -55,8 +48,6 @@ export class UpstreamHealth {
   check(upstream: Upstream): { ok: boolean; reason?: string } {
     const st = this.states.get(upstream);
     if (!st) return { ok: true };
-    if (!st.ok) return { ok: false, reason: st.reason };
-    if (st.extra) return { ok: false, reason: st.extra };
-    return { ok: true };
+    return st.ok ? { ok: true } : { ok: false, reason: st.reason };
   }
 }

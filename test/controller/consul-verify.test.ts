@@ -46,7 +46,7 @@ async function startWorld(t: ExecutionContext, config: Partial<Config> = {}): Pr
     if (!m) throw new Error(`no metric ${name}`);
     return m.values.find((x) => Object.entries(labels).every(([k, v]) => String(x.labels[k]) === v))?.value ?? 0;
   };
-  const nomadWrites = () => cluster.nomad.server.count((k) => /^(PUT|POST|DELETE) /.test(k) && !k.includes('/plan') && !k.includes('/_sim'));
+  const nomadWrites = () => cluster.nomad.server.count((k) => /^(PUT|POST|DELETE) /.test(k) && !k.includes('/plan') && !k.includes('/_sim') && !k.includes('/v1/var'));
   const sync = async (ns: string, name: string) => {
     controller.requestSync(ns, name);
     await controller.idle();

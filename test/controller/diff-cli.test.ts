@@ -31,31 +31,31 @@ async function setup(t: import('ava').ExecutionContext) {
   return { sim, url, dir, run, register, env };
 }
 
-test('drover diff: create, then noop, update with patch, delete for undeclared managed jobs', async (t) => {
+test('drover diff: create, then noop, update with patch, stop for undeclared managed jobs', async (t) => {
   const { dir, run, register, env } = await setup(t);
   await writeFile(join(dir, 'apps/web.yaml'), appYaml('web', { count: 2, env: { TOKEN: 'sekret-value' } }));
   await writeFile(join(dir, 'apps/api.yaml'), appYaml('api'));
   let r = await run();
   t.is(r.code, 2);
-  t.regex(r.out, /^create\s+default\/web$/m);
-  t.regex(r.out, /^create\s+default\/api$/m);
+  t.regex(r.out, /^create\s+default\/web \(new\)$/m);
+  t.regex(r.out, /^create\s+default\/api \(new\)$/m);
 
   const defaults = parseConfig(env).cluster;
   for (const app of (await loadAppDir(dir, defaults)).apps) await register(renderJob(app, defaults));
   r = await run();
   t.is(r.code, 0, r.out);
-  t.regex(r.out, /0 to create, 0 to update, 0 to delete, 2 unchanged/);
+  t.regex(r.out, /0 to create, 0 to update, 0 to stop, 2 unchanged/);
 
   await writeFile(join(dir, 'apps/web.yaml'), appYaml('web', { count: 4, env: { TOKEN: 'new-sekret-value' } }));
   await rm(join(dir, 'apps/api.yaml'));
   await writeFile(join(dir, 'apps/other.yaml'), appYaml('other'));
   r = await run();
   t.is(r.code, 2);
-  t.regex(r.out, /^update\s+default\/web$/m);
+  t.regex(r.out, /^update\s+default\/web \(rollout\)$/m);
   t.regex(r.out, /"path":"\/TaskGroups\/0\/Count","value":4/);
   t.false(r.out.includes('sekret'), 'env values are redacted');
-  t.regex(r.out, /^delete\s+default\/api$/m);
-  t.regex(r.out, /^create\s+default\/other$/m);
+  t.regex(r.out, /^stop\s+default\/api \(pruned\)$/m);
+  t.regex(r.out, /^create\s+default\/other \(new\)$/m);
 });
 
 test('drover diff: invalid spec prints the problem and exits 1; unmanaged jobs are not listed', async (t) => {

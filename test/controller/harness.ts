@@ -138,5 +138,5 @@ export async function startHarness(t: ExecutionContext, opts: HarnessOptions = {
 
 /** Nomad writes (register/stop) counted from the simulator's request counters. */
 export function nomadWrites(h: Harness): number {
-  return h.sim.server.count((k) => /^(PUT|POST|DELETE) /.test(k) && !k.includes('/plan') && !k.includes('/_sim'));
+  return h.sim.server.count((k) => /^(PUT|POST|DELETE) /.test(k) && !k.includes('/plan') && !k.includes('/_sim') && !k.includes('/v1/var'));
 }

@@ -146,11 +146,11 @@ export function appStatus(base: string, name: string, ns = 'default'): Promise<A
   return getJson<AppStatus>(`${base}/apps/${ns}/${name}`);
 }
 
-/** Requests that change Nomad state (any method other than GET), from the sim's own counters over HTTP. */
+/** Requests that change Nomad jobs (any method other than GET; not drover's own applied-state variables), from the sim's own counters over HTTP. */
 export async function nomadWrites(nomad: string): Promise<number> {
   const c = await getJson<{ routes: Record<string, { count: number }> }>(`${nomad}/_sim/counters`);
   let n = 0;
-  for (const [key, v] of Object.entries(c.routes)) if (/^(PUT|POST|DELETE) /.test(key) && !key.endsWith('/plan')) n += v.count;
+  for (const [key, v] of Object.entries(c.routes)) if (/^(PUT|POST|DELETE) /.test(key) && !key.endsWith('/plan') && !key.includes('/v1/var')) n += v.count;
   return n;
 }
 
