@@ -19,8 +19,10 @@ export interface AppRecord {
   name: string;
   app?: LoadedApp;
   desired?: NomadJob;
-  /** drover.spec-hash of `desired` */
+  /** specHash of `desired`: what drover records as applied */
   hash?: string;
+  /** the app's sync policy as last loaded (selfHeal/adopt): a change re-decides without a job change */
+  policy?: string;
   /** set when the spec is invalid: the running job is left alone */
   problems?: string[];
   /** the live job as the last successful reconcile saw it; undefined = unknown */

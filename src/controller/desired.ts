@@ -59,6 +59,10 @@ export async function applySnapshot(input: ApplySnapshotInput): Promise<ApplySna
   for (const app of loaded.apps) {
     seenKeys.add(app.key);
     const rec = records.get(app.key) ?? createRecord(records, metrics, app.namespace, app.name, config);
+    // A policy change (self-heal, adopt) changes what decide() says without changing the job: decide again.
+    const policy = `${app.manifest.spec.sync?.selfHeal ?? config.selfHeal}/${app.manifest.spec.sync?.adopt === true}`;
+    const policyChanged = rec.policy !== undefined && rec.policy !== policy;
+    rec.policy = policy;
     rec.status.selfHeal = app.manifest.spec.sync?.selfHeal ?? config.selfHeal;
     rec.status.prune = app.manifest.spec.sync?.prune ?? config.prune;
     rec.status.source = { file: app.source.file, line: app.source.line, revision };
@@ -69,7 +73,7 @@ export async function applySnapshot(input: ApplySnapshotInput): Promise<ApplySna
       rec.desired = job;
       rec.problems = undefined;
       desired.keys.add(app.key);
-      if (hash !== rec.hash || wasInvalid || !rec.seen || rec.failed) enqueue.push(app.key);
+      if (hash !== rec.hash || wasInvalid || policyChanged || !rec.seen || rec.failed) enqueue.push(app.key);
       rec.hash = hash;
     } catch (e) {
       markInvalid(rec, [`${app.source.file}:${app.source.line}:${app.source.col}: cannot render: ${toDroverError(e).message}`], metrics);

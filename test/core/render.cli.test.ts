@@ -87,7 +87,7 @@ test('the real CLI prints the job and exits 0; exits 1 on invalid input', async 
   const body = JSON.parse(ok.stdout) as { Job: { ID: string; Meta: Record<string, string> } };
   t.is(body.Job.ID, 'web');
   t.is(body.Job.Meta['drover.owner'], 'cli-test', 'cluster defaults come from the environment');
-  t.is(body.Job.Meta['drover.source'], 'web.yaml');
+  t.false('drover.source' in body.Job.Meta, 'the source file is drover\'s applied state, not job Meta');
 
   writeFileSync(file, WEB.replace('port: 80', 'port: "eighty"'));
   const err = await t.throwsAsync(run(process.execPath, [join(root, 'bin/drover.js'), 'render', file], { env }));

@@ -34,7 +34,11 @@ test('git remote gone: last snapshot kept, errors counted, picks up new commits 
   s.repo.hide();
   await until('fetch errors counted', async () => (((await metric(s.base, 'drover_git_fetch_total', { result: 'error' })) ?? 0) >= errorsBefore + 2 ? true : undefined), 6000);
   const r = await readyz(s.base);
-  t.is(r.status, 200, `the snapshot is kept and Nomad is fine: ${r.text}`);
+  t.is(r.status, 503, 'git is named failing, with the reason');
+  t.regex(r.text, /\[-\]git failed: the last fetch failed: git fetch failed/);
+  t.regex(r.text, /\[\+\]nomad ok/, 'and the fault is blamed on git only');
+  t.is(await metric(s.base, 'drover_readiness', { check: 'git' }), 0);
+  t.is(await metric(s.base, 'drover_readiness', { check: 'nomad' }), 1);
   t.is((await getJson<{ revision: string }>(`${s.base}/apps`)).revision, rev);
   t.is((await appStatus(s.base, 'web')).sync, 'Synced');
   t.false((await liveJob(s.nomad, 'web'))!.Stop, 'nothing was pruned');
@@ -43,6 +47,7 @@ test('git remote gone: last snapshot kept, errors counted, picks up new commits 
   const rev2 = s.repo.commit({ 'apps/web.yaml': app('web', 2) }, 'scale after the outage');
   await until('count 2 via the poller', async () => ((await liveJob(s.nomad, 'web'))?.TaskGroups[0]!.Count === 2 ? true : undefined), 6000);
   t.is((await getJson<{ revision: string }>(`${s.base}/apps`)).revision, rev2);
+  t.is((await readyz(s.base)).status, 200, 'ready again once fetches work');
 });
 
 test('Nomad down: /readyz 503 naming nomad, errors counted, no job lost, recovers after up()', async (t) => {

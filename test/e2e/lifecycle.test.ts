@@ -2,7 +2,7 @@
 // no Nomad writes; invalid commit → running job untouched; admin sync; file deleted → job stopped, not purged.
 // One stack for the file; the steps build on each other, so they run serially.
 import test from 'ava';
-import { ADMIN_TOKEN, app, appStatus, liveJob, metric, nomadWrites, startStack, until, type Stack } from './stack.js';
+import { ADMIN_TOKEN, app, appStatus, getJson, liveJob, metric, nomadWrites, startStack, until, type Stack } from './stack.js';
 
 let s: Stack;
 test.before(async () => {
@@ -16,7 +16,12 @@ test.serial('a committed App is registered with ownership Meta and no git revisi
   const job = await until('job web registered', () => liveJob(s.nomad, 'web'));
   t.is(job.Meta?.['drover.managed'], 'true');
   t.truthy(job.Meta?.['drover.owner']);
-  t.regex(job.Meta?.['drover.spec-hash'] ?? '', /^[0-9a-f]{16}$/);
+  t.deepEqual(Object.keys(job.Meta ?? {}).sort(), ['drover.managed', 'drover.owner'], 'no bookkeeping in Meta: a Meta change restarts tasks');
+  // What drover applied is in a Nomad Variable instead, one item per app.
+  await until('applied state written (batched)', async () => {
+    const vars = await getJson<{ Path: string; Namespace: string }[]>(`${s.nomad}/v1/vars?prefix=drover/&namespace=*`);
+    return vars.some((v) => /^drover\/drover\/applied\/\d\d$/.test(v.Path)) ? true : undefined;
+  });
   t.false(JSON.stringify(job).includes(s.repo.head()), 'the commit SHA must not be rendered into the job');
   t.is(job.TaskGroups[0]!.Count, 1);
   const st = await until('web Synced', async () => {

@@ -25,6 +25,8 @@ export interface Stack {
   push(files: FileChanges, msg?: string): Promise<string>;
   /** the same, but drover learns of the commit through a GitHub-signed POST /webhook/git */
   pushViaWebhook(files: FileChanges, msg?: string): Promise<string>;
+  /** stops drover (gracefully) and starts a fresh process-equivalent against the same cluster and repo; `drover` and `base` change */
+  restart(env?: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,9 +50,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const repo = createRepo({ files: opts.files ?? { 'apps/web.yaml': app('web'), 'README.md': 'hello' } });
   const workDir = mkdtempSync(join(tmpdir(), 'drover-e2e-'));
   let drover: RunningDrover;
-  try {
-    drover = await runDrover(
-      {
+  const envFor = (extra: Record<string, string> = {}) => ({
         NOMAD_ADDR: sim.urls.nomad, CONSUL_HTTP_ADDR: sim.urls.consul, VAULT_ADDR: sim.urls.vault, VAULT_TOKEN: 'root',
         DROVER_GIT_URL: repo.url, DROVER_GIT_PATH: 'apps', DROVER_GIT_POLL_INTERVAL: '1s', DROVER_RESYNC_INTERVAL: '1s',
         DROVER_LISTEN: '127.0.0.1:0', DROVER_LOG_LEVEL: 'error', DROVER_ADMIN_TOKEN: ADMIN_TOKEN, DROVER_WEBHOOK_SECRET: WEBHOOK_SECRET,
@@ -60,9 +60,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           DOCKER_HOST: sim.urls.docker.replace(/^http:/, 'tcp:'), WEAVE_ROUTER_ADDR: sim.urls.weave,
         } : {}),
         ...opts.env,
-      },
-      { shutdownHooks: false, workDir, logger: silent },
-    );
+        ...extra,
+  });
+  try {
+    drover = await runDrover(envFor(), { shutdownHooks: false, workDir, logger: silent });
   } catch (e) {
     await sim.close();
     repo.remove();
@@ -70,35 +71,45 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     throw e;
   }
   await drover.started;
-  const base = drover.url;
   let closed: Promise<void> | undefined;
-  return {
-    sim, repo, drover, base, nomad: sim.urls.nomad,
+  const extraDirs: string[] = [];
+  const stack: Stack = {
+    sim, repo, drover, base: drover.url, nomad: sim.urls.nomad,
     async push(files, msg) {
       const rev = repo.commit(files, msg);
-      await drover.source.refresh();
-      await until(`drover at revision ${rev}`, async () => ((await getJson<{ revision: string }>(`${base}/apps`)).revision === rev ? true : undefined));
+      await stack.drover.source.refresh();
+      await until(`drover at revision ${rev}`, async () => ((await getJson<{ revision: string }>(`${stack.base}/apps`)).revision === rev ? true : undefined));
       return rev;
+    },
+    async restart(env) {
+      await stack.drover.close();
+      const dir = mkdtempSync(join(tmpdir(), 'drover-e2e-'));
+      extraDirs.push(dir);
+      const next = await runDrover(envFor(env), { shutdownHooks: false, workDir: dir, logger: silent });
+      await next.started;
+      stack.drover = next;
+      stack.base = next.url;
     },
     async pushViaWebhook(files, msg) {
       const rev = repo.commit(files, msg);
       const body = JSON.stringify({ ref: `refs/heads/${repo.branch}`, after: rev });
-      const r = await fetch(`${base}/webhook/git`, {
+      const r = await fetch(`${stack.base}/webhook/git`, {
         method: 'POST', body,
         headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${signBody(body, WEBHOOK_SECRET)}` },
       });
       if (r.status !== 202) throw new Error(`webhook answered ${r.status}: ${await r.text()}`);
-      await until(`drover at revision ${rev}`, async () => ((await getJson<{ revision: string }>(`${base}/apps`)).revision === rev ? true : undefined));
+      await until(`drover at revision ${rev}`, async () => ((await getJson<{ revision: string }>(`${stack.base}/apps`)).revision === rev ? true : undefined));
       return rev;
     },
     close: () =>
       (closed ??= (async () => {
-        await drover.close();
+        await stack.drover.close();
         await sim.close();
         repo.remove();
-        rmSync(workDir, { recursive: true, force: true });
+        for (const d of [workDir, ...extraDirs]) rmSync(d, { recursive: true, force: true });
       })()),
   };
+  return stack;
 }
 
 export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
