@@ -90,7 +90,7 @@ function checkRouters(apps: readonly CrossInput[], d: ClusterDefaults, distinct:
     else m.set(k, [v]);
   };
   apps.forEach((a, i) => {
-    for (const r of portPlans(a.manifest.spec, d).flatMap((p) => p.routers)) {
+    for (const r of routersOf(a, d)) {
       if (r.kind === 'tcp') for (const ep of r.entrypoints) push(catchAll, ep, { i, r });
       else {
         for (const ep of r.entrypoints) push(httpOn, ep, { i, r });
@@ -140,6 +140,15 @@ function checkRouters(apps: readonly CrossInput[], d: ClusterDefaults, distinct:
         add(i, { segs: r.field, message: `host ${r.host} path ${r.paths!.path} on ${on} is also routed by ${named(others)}` });
       }
     }
+  }
+}
+
+/** An app's routers; none when its spec cannot be planned (checkApp has already said why). */
+function routersOf(a: CrossInput, d: ClusterDefaults): RouterPlan[] {
+  try {
+    return portPlans(a.manifest.spec, d).flatMap((p) => p.routers);
+  } catch {
+    return [];
   }
 }
 

@@ -204,8 +204,21 @@ function checkRouting(s: AppSpec, d: ClusterDefaults, out: Out): void {
     out.push({ segs: ['spec', 'ingress', 'httpsRedirect'], message: 'needs spec.ingress.tls or spec.ingress.certResolver: it redirects plain HTTP to the HTTPS router' });
     broken = true;
   }
+  // The schema's path pattern lets these through; the renderer refuses them (a comma or control character
+  // never reaches a Traefik rule), so say so here rather than at the first reconcile.
+  const path = s.ingress?.path;
+  if (path !== undefined && /[,\u0000-\u001f\u007f]/.test(path)) {
+    out.push({ segs: ['spec', 'ingress', 'path'], message: `${show(path)} may not contain commas or control characters` });
+    broken = true;
+  }
   if (broken) return;
-  const routers = portPlans(s, d).flatMap((p) => p.routers);
+  let routers;
+  try {
+    routers = portPlans(s, d).flatMap((p) => p.routers);
+  } catch (e) {
+    // the renderer's own last line of defence; a spec that reaches it is reported, never thrown
+    return void out.push({ segs: ['spec'], message: e instanceof Error ? e.message : String(e) });
+  }
   const seen = new Map<string, (typeof routers)[number]>();
   for (const r of routers) {
     if (r.kind === 'tcp') {

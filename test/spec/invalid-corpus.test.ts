@@ -141,6 +141,9 @@ const CASES: Case[] = [
   { fixture: 'ingress-path-backtick.yaml', lines: [
     "ingress-path-backtick.yaml:10:11 spec.ingress.path: \"/api`)\" is not a valid path: it must start with '/' and contain no spaces, quotes, backticks or braces",
   ] },
+  { fixture: 'ingress-path-comma.yaml', lines: [
+    "ingress-path-comma.yaml:10:11 spec.ingress.path: \"/a,b\" may not contain commas or control characters",
+  ] },
   { fixture: 'ingress-path-relative.yaml', lines: [
     "ingress-path-relative.yaml:10:11 spec.ingress.path: \"api\" is not a valid path: it must start with '/' and contain no spaces, quotes, backticks or braces",
   ] },
