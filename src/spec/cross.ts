@@ -11,7 +11,7 @@
 //   priority (rule length, pkg/muxer/http/mux.go GetRulePriority), and Traefik picks one;
 // - two apps whose service names meet in one catalog: Consul has one service catalog for every Nomad
 //   namespace and matches names case-insensitively (a real Consul 1.8.7 answers
-//   /v1/catalog/service/web with instances registered as `Web`), so their instances, health and DNS
+//   /v1/catalog/service/web with instances registered as `Web`: test/spec/cross-consul-real.test.ts), so their instances, health and DNS
 //   answers mix; Nomad's own catalog is per namespace.
 import type { ClusterDefaults } from '../config.js';
 import { consulServiceNames } from '../core/render/services.js';
