@@ -7,7 +7,7 @@ import type { AppManifest, AppSpec } from './types.js';
 import type { FieldProblem } from './messages.js';
 import { show } from './messages.js';
 import { cidrContains, isIpAddress, parseIpv4Cidr } from './net.js';
-import { isTls, portPlans } from '../core/render/traefik.js';
+import { isTls, portPlans, type RouterPlan } from '../core/render/traefik.js';
 import { httpRouterKey, showField } from './cross.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -212,14 +212,14 @@ function checkRouting(s: AppSpec, d: ClusterDefaults, out: Out): void {
     broken = true;
   }
   if (broken) return;
-  let routers;
+  let routers: RouterPlan[];
   try {
     routers = portPlans(s, d).flatMap((p) => p.routers);
   } catch (e) {
     // the renderer's own last line of defence; a spec that reaches it is reported, never thrown
     return void out.push({ segs: ['spec'], message: e instanceof Error ? e.message : String(e) });
   }
-  const seen = new Map<string, (typeof routers)[number]>();
+  const seen = new Map<string, RouterPlan>();
   for (const r of routers) {
     if (r.kind === 'tcp') {
       for (const ep of r.entrypoints) {
