@@ -1,5 +1,9 @@
-# Traefik with the entrypoints drover's default tags use: `web` (HTTP) and `grpc` (TCP, 7233 as in
-# seed 000). Routers come from Consul catalog tags (provider consul) and Nomad services (provider nomad).
+# Traefik with the entrypoints drover's default tags use: `web` (HTTP, DROVER_HTTP_ENTRYPOINTS), `websecure`
+# (HTTPS, DROVER_HTTPS_ENTRYPOINTS: where routers with `tls`/`certResolver` go by default) and `grpc` (7233 as
+# in seed 000, DROVER_GRPC_ENTRYPOINT; a TCP gRPC app without `grpc.host` owns it alone). Routers come from
+# Consul catalog tags (provider consul) and Nomad services (provider nomad). TLS certificates come from
+# Traefik's default store unless an app names a certificate resolver: add one here (e.g.
+# `--certificatesresolvers.letsencrypt.acme...`) under the name the apps use.
 job "traefik" {
   type        = "system"
   datacenters = ["dc1"]
@@ -8,6 +12,9 @@ job "traefik" {
     network {
       port "web" {
         static = 80
+      }
+      port "websecure" {
+        static = 443
       }
       port "grpc" {
         static = 7233
@@ -21,10 +28,11 @@ job "traefik" {
       driver = "docker"
 
       config {
-        image        = "traefik:v3.1"
+        image        = "traefik:v3.7"
         network_mode = "host"
         args = [
           "--entrypoints.web.address=:80",
+          "--entrypoints.websecure.address=:443",
           "--entrypoints.grpc.address=:7233",
           "--entrypoints.traefik.address=:8081",
           "--api.dashboard=true",

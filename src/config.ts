@@ -15,6 +15,12 @@ export interface ClusterDefaults {
   traefikPrefix: string;
   /** DROVER_HTTP_ENTRYPOINTS: default entrypoints for ingress routers; default `web` */
   httpEntrypoints: string[];
+  /**
+   * DROVER_HTTPS_ENTRYPOINTS: default entrypoints of TLS routers (spec.ingress / spec.grpc with `tls` or
+   * `certResolver` and no entrypoint of their own); default `websecure`. The optional HTTP→HTTPS redirect
+   * routers go on DROVER_HTTP_ENTRYPOINTS.
+   */
+  httpsEntrypoints: string[];
   /** DROVER_GRPC_ENTRYPOINT: default entrypoint for gRPC; default `grpc` */
   grpcEntrypoint: string;
   /** DROVER_WEAVE_RANGE: the weave IP allocation range; default `10.32.0.0/12` (weave's own default) */
@@ -181,6 +187,7 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
       serviceProvider: provider === 'nomad' ? 'nomad' : 'consul',
       traefikPrefix: str('DROVER_TRAEFIK_PREFIX', 'traefik')!,
       httpEntrypoints: list('DROVER_HTTP_ENTRYPOINTS', 'web'),
+      httpsEntrypoints: list('DROVER_HTTPS_ENTRYPOINTS', 'websecure'),
       grpcEntrypoint: str('DROVER_GRPC_ENTRYPOINT', 'grpc')!,
       weaveRange: str('DROVER_WEAVE_RANGE', '10.32.0.0/12')!,
       dnsServers: ipList('DROVER_DNS_SERVERS', '169.254.1.1'),
@@ -239,6 +246,10 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
   if (Boolean(config.nomad.clientCert) !== Boolean(config.nomad.clientKey)) problems.push('NOMAD_CLIENT_CERT and NOMAD_CLIENT_KEY must be set together');
   if (config.cluster.datacenters.length === 0) problems.push('DROVER_DATACENTERS: at least one datacenter is needed');
   if (config.cluster.allowedDrivers.length === 0) problems.push('DROVER_ALLOWED_DRIVERS: at least one driver is needed');
+  for (const ep of config.cluster.httpsEntrypoints) {
+    if (!/^[A-Za-z0-9_-]+$/.test(ep)) problems.push(`DROVER_HTTPS_ENTRYPOINTS: "${ep}" is not an entrypoint name (letters, digits, '_' and '-')`);
+  }
+  if (config.cluster.httpsEntrypoints.length === 0) problems.push('DROVER_HTTPS_ENTRYPOINTS: at least one entrypoint is needed');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

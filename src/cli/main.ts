@@ -12,6 +12,7 @@ type Register = (program: Command) => void;
 const COMMANDS: Record<string, () => Promise<Register>> = {
   validate: async () => (await import('./commands/validate.js')).registerValidate,
   render: async () => (await import('./commands/render.js')).registerRender,
+  routes: async () => (await import('./commands/routes.js')).registerRoutes,
   schema: async () => (await import('./commands/schema.js')).registerSchema,
   diff: async () => (await import('./commands/diff.js')).registerDiff,
   run: async () => (await import('./commands/run.js')).registerRun,

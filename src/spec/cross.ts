@@ -1,10 +1,24 @@
-// Rules over the whole snapshot: duplicate apps, clashing ingress routes, TCP gRPC entrypoints that can
-// carry only one HostSNI(`*`) router, and weave subnets that partially overlap. Every offending app gets
-// its own problem naming the others and where they are. Pure.
+// Rules over the whole snapshot: duplicate apps, Traefik routers that would take each other's traffic,
+// service names that meet in one catalog, and weave subnets that partially overlap. Every offending app
+// gets its own problem naming the others and where they are. Pure.
+//
+// The routers compared here are the ones the renderer writes (src/core/render/traefik.ts portPlans), so
+// the rules and the tags cannot drift apart. What Traefik would get wrong silently:
+// - a non-TLS TCP router ``HostSNI(`*`)`` takes every plain connection on its entrypoint: Traefik tries
+//   TCP routers before the HTTP handler (pkg/server/router/tcp/router.go ServeTCP), so it needs an
+//   entrypoint no HTTP router and no other catch-all uses;
+// - two HTTP routers with the same host and path on one entrypoint have the same rule, so the same
+//   priority (rule length, pkg/muxer/http/mux.go GetRulePriority), and Traefik picks one;
+// - two apps whose service names meet in one catalog: Consul has one service catalog for every Nomad
+//   namespace and matches names case-insensitively (a real Consul 1.8.7 answers
+//   /v1/catalog/service/web with instances registered as `Web`: test/spec/cross-consul-real.test.ts), so their instances, health and DNS
+//   answers mix; Nomad's own catalog is per namespace.
 import type { ClusterDefaults } from '../config.js';
+import { consulServiceNames } from '../core/render/services.js';
+import { portPlans, type RouterPlan } from '../core/render/traefik.js';
 import type { AppManifest } from './types.js';
 import type { FieldProblem } from './messages.js';
-import type { Seg } from './paths.js';
+import { formatPath, type Seg } from './paths.js';
 import { cidrEnd, parseIpv4Cidr, type Ipv4Cidr } from './net.js';
 
 export interface CrossInput {
@@ -15,6 +29,21 @@ export interface CrossInput {
 /** `where(i, segs)` gives `file:line:col` of app i's field, for messages naming the other app. */
 export type Where = (index: number, segs: Seg[]) => string;
 
+/** Host and path of an HTTP router; `/api` and `/api/` count as one path (both take `/api/…`). */
+export function httpRouterKey(r: RouterPlan): string {
+  const path = r.paths?.path ?? '/';
+  return `${r.host ?? ''}\u0000${path.length > 1 ? path.replace(/\/+$/, '') : path}`;
+}
+
+export function showField(r: RouterPlan): string {
+  return formatPath(r.field);
+}
+
+interface Placed {
+  i: number;
+  r: RouterPlan;
+}
+
 export function checkAcrossApps(apps: readonly CrossInput[], d: ClusterDefaults, where: Where): Map<number, FieldProblem[]> {
   const out = new Map<number, FieldProblem[]>();
   const add = (i: number, p: FieldProblem) => {
@@ -22,8 +51,8 @@ export function checkAcrossApps(apps: readonly CrossInput[], d: ClusterDefaults,
     list.push(p);
     out.set(i, list);
   };
-  const others = (group: number[], i: number, segs: Seg[]) =>
-    group.filter((j) => j !== i).map((j) => `${apps[j]!.key} (${where(j, segs)})`).join(', ');
+  const named = (js: Iterable<{ j: number; segs: Seg[] }>) =>
+    [...new Set([...js].map(({ j, segs }) => `${apps[j]!.key} (${where(j, segs)})`))].join(', ');
 
   const nameSegs = ['metadata', 'name'];
   for (const group of groupsOf(apps, (a) => a.key)) {
@@ -32,23 +61,12 @@ export function checkAcrossApps(apps: readonly CrossInput[], d: ClusterDefaults,
       add(i, { segs: nameSegs, message: `app ${apps[i]!.key} is also defined at ${at}` });
     }
   }
-  const hostSegs = ['spec', 'ingress', 'host'];
-  for (const group of groupsOf(apps, (a) => (a.manifest.spec.ingress ? `${a.manifest.spec.ingress.host}\u0000${a.manifest.spec.ingress.path ?? '/'}` : undefined))) {
-    const ing = apps[group[0]!]!.manifest.spec.ingress!;
-    for (const i of group) {
-      add(i, { segs: hostSegs, message: `host ${ing.host} path ${ing.path ?? '/'} is also routed by ${others(group, i, hostSegs)}` });
-    }
-  }
-  const grpcSegs = ['spec', 'grpc'];
-  for (const group of groupsOf(apps, (a) => (a.manifest.spec.grpc && !a.manifest.spec.grpc.host ? a.manifest.spec.grpc.entrypoint ?? d.grpcEntrypoint : undefined))) {
-    const ep = apps[group[0]!]!.manifest.spec.grpc!.entrypoint ?? d.grpcEntrypoint;
-    for (const i of group) {
-      add(i, {
-        segs: grpcSegs,
-        message: `entrypoint ${ep} can carry one TCP gRPC router (HostSNI(*)) but is also used by ${others(group, i, grpcSegs)}; set grpc.host or another entrypoint`,
-      });
-    }
-  }
+  // Two documents of one app are reported above; comparing their routes or names would only repeat it.
+  const distinct = (i: number, j: number) => apps[i]!.key !== apps[j]!.key;
+
+  checkRouters(apps, d, distinct, named, add);
+  checkServiceNames(apps, d, distinct, named, add);
+
   for (const [i, j] of overlappingSubnets(apps)) {
     const segs = ['spec', 'weave', 'subnet'];
     const si = apps[i]!.manifest.spec.weave!.subnet!;
@@ -57,6 +75,109 @@ export function checkAcrossApps(apps: readonly CrossInput[], d: ClusterDefaults,
     add(j, { segs, message: `${sj} partially overlaps ${si} of ${apps[i]!.key} (${where(i, segs)}); subnets must be identical or disjoint` });
   }
   return out;
+}
+
+type Named = (js: Iterable<{ j: number; segs: Seg[] }>) => string;
+type Add = (i: number, p: FieldProblem) => void;
+
+function checkRouters(apps: readonly CrossInput[], d: ClusterDefaults, distinct: (i: number, j: number) => boolean, named: Named, add: Add): void {
+  const catchAll = new Map<string, Placed[]>();
+  const httpOn = new Map<string, Placed[]>();
+  const byRoute = new Map<string, Placed[]>();
+  const push = (m: Map<string, Placed[]>, k: string, v: Placed) => {
+    const list = m.get(k);
+    if (list) list.push(v);
+    else m.set(k, [v]);
+  };
+  apps.forEach((a, i) => {
+    for (const r of routersOf(a, d)) {
+      if (r.kind === 'tcp') for (const ep of r.entrypoints) push(catchAll, ep, { i, r });
+      else {
+        for (const ep of r.entrypoints) push(httpOn, ep, { i, r });
+        push(byRoute, httpRouterKey(r), { i, r });
+      }
+    }
+  });
+
+  for (const [ep, group] of catchAll) {
+    for (const { i, r } of group) {
+      const rivals = group.filter((o) => distinct(o.i, i));
+      if (rivals.length > 0) {
+        add(i, {
+          segs: r.field,
+          message: `entrypoint ${ep} can carry one TCP gRPC router (HostSNI(*)) but is also used by ${named(rivals.map((o) => ({ j: o.i, segs: o.r.field })))}; set grpc.host or another entrypoint`,
+        });
+      }
+      const shadowed = (httpOn.get(ep) ?? []).filter((o) => distinct(o.i, i));
+      if (shadowed.length === 0) continue;
+      add(i, {
+        segs: r.field,
+        message: `the TCP router HostSNI(*) on entrypoint ${ep} takes every plain connection there (Traefik tries TCP routers first), but ${ep} also carries HTTP routers of ${named(shadowed.map((o) => ({ j: o.i, segs: o.r.field })))}; give the gRPC port an entrypoint of its own or set grpc.host`,
+      });
+      for (const o of shadowed) {
+        add(o.i, {
+          segs: o.r.field,
+          message: `host ${o.r.host} on entrypoint ${ep} would never be reached: the TCP router HostSNI(*) of ${named([{ j: i, segs: r.field }])} takes every plain connection there`,
+        });
+      }
+    }
+  }
+
+  for (const group of byRoute.values()) {
+    if (group.length < 2) continue;
+    for (const { i, r } of group) {
+      // other routers of this host+path, by the entrypoints they share with this one
+      const byShared = new Map<string, { j: number; segs: Seg[] }[]>();
+      for (const o of group) {
+        if (!distinct(o.i, i)) continue;
+        const shared = r.entrypoints.filter((ep) => o.r.entrypoints.includes(ep));
+        if (shared.length === 0) continue;
+        const k = shared.join(', ');
+        byShared.set(k, [...(byShared.get(k) ?? []), { j: o.i, segs: o.r.field }]);
+      }
+      for (const [eps, others] of byShared) {
+        const on = eps.includes(',') ? `entrypoints ${eps}` : `entrypoint ${eps}`;
+        add(i, { segs: r.field, message: `host ${r.host} path ${r.paths!.path} on ${on} is also routed by ${named(others)}` });
+      }
+    }
+  }
+}
+
+/** An app's routers; none when its spec cannot be planned (checkApp has already said why). */
+function routersOf(a: CrossInput, d: ClusterDefaults): RouterPlan[] {
+  try {
+    return portPlans(a.manifest.spec, d).flatMap((p) => p.routers);
+  } catch {
+    return [];
+  }
+}
+
+function checkServiceNames(apps: readonly CrossInput[], d: ClusterDefaults, distinct: (i: number, j: number) => boolean, named: Named, add: Add): void {
+  const byName = new Map<string, { i: number; name: string; port: string; segs: Seg[] }[]>();
+  apps.forEach((a, i) => {
+    const spec = a.manifest.spec;
+    const provider = spec.service?.provider ?? d.serviceProvider;
+    const namespace = a.key.slice(0, a.key.indexOf('/'));
+    const segs = spec.service?.name !== undefined ? ['spec', 'service', 'name'] : ['metadata', 'name'];
+    for (const s of consulServiceNames(a.manifest.metadata.name, spec)) {
+      const k = provider === 'nomad' ? `nomad\u0000${namespace}\u0000${s.name.toLowerCase()}` : `consul\u0000${s.name.toLowerCase()}`;
+      byName.set(k, [...(byName.get(k) ?? []), { i, name: s.name, port: s.port, segs }]);
+    }
+  });
+  for (const [k, group] of byName) {
+    const consul = k.startsWith('consul');
+    for (const m of group) {
+      const others = group.filter((o) => distinct(o.i, m.i));
+      if (others.length === 0) continue;
+      const why = consul
+        ? 'Consul has one service catalog for every Nomad namespace and matches names case-insensitively'
+        : "Nomad's service catalog holds one service of a name per namespace";
+      add(m.i, {
+        segs: m.segs,
+        message: `${consul ? 'Consul' : 'Nomad'} service ${m.name} (port ${m.port}) is also registered by ${named(others.map((o) => ({ j: o.i, segs: o.segs })))}; ${why}: give one of them another spec.service.name`,
+      });
+    }
+  }
 }
 
 /** Indices of apps sharing a key, for every key held by more than one app. */

@@ -42,6 +42,7 @@ const PATTERN_REASONS: Record<string, (v: string) => string> = {
   'spec.ingress.entrypoints[]': (v) => `${show(v)} is not a valid entrypoint name (letters, digits, '_' and '-')`,
   'spec.grpc.entrypoint': (v) => `${show(v)} is not a valid entrypoint name (letters, digits, '_' and '-')`,
   'spec.ingress.certResolver': (v) => `${show(v)} is not a valid certificate resolver name (letters, digits, '_' and '-')`,
+  'spec.grpc.certResolver': (v) => `${show(v)} is not a valid certificate resolver name (letters, digits, '_' and '-')`,
   'spec.vault.role': (v) => `${show(v)} is not a valid Vault role name (letters, digits, '_', '.' and '-')`,
   'spec.vault.policies[]': (v) => `${show(v)} is not a valid Vault policy name (letters, digits, '_', '.' and '-')`,
   'spec.vault.secrets[].path': (v) => `${show(v)} is not a plain Vault path: ${PLAIN}`,

@@ -7,6 +7,8 @@ import type { AppManifest, AppSpec } from './types.js';
 import type { FieldProblem } from './messages.js';
 import { show } from './messages.js';
 import { cidrContains, isIpAddress, parseIpv4Cidr } from './net.js';
+import { isTls, portPlans, type RouterPlan } from '../core/render/traefik.js';
+import { httpRouterKey, showField } from './cross.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
@@ -28,6 +30,8 @@ export function checkApp(m: AppManifest, d: ClusterDefaults): FieldProblem[] {
   checkWeave(spec, d, out);
   checkHealth(spec, d, out);
   checkScaling(spec, out);
+  checkTags(spec, d, out);
+  checkRouting(spec, d, out);
   return out;
 }
 
@@ -171,6 +175,67 @@ function checkHealth(s: AppSpec, d: ClusterDefaults, out: Out): void {
   } else if (timeout !== undefined && interval !== undefined && timeout >= interval) {
     const iv = h.interval ?? `${DEFAULT_HEALTH_INTERVAL} (default)`;
     out.push({ segs: ['spec', 'health', 'timeout'], message: `${h.timeout ?? DEFAULT_HEALTH_TIMEOUT} must be shorter than the interval ${iv}` });
+  }
+}
+
+/**
+ * Traefik reads every tag that starts with its prefix (pkg/provider/consulcatalog/convert_types.go and
+ * pkg/provider/nomad/tag.go: strings.HasPrefix(tag, prefix)), so a user tag could add a router for another
+ * app's host with any priority, past every cross-app rule. drover writes all Traefik tags itself.
+ */
+function checkTags(s: AppSpec, d: ClusterDefaults, out: Out): void {
+  const prefix = d.traefikPrefix.toLowerCase();
+  (s.service?.tags ?? []).forEach((tag, i) => {
+    if (tag.trimStart().toLowerCase().startsWith(prefix)) {
+      out.push({ segs: ['spec', 'service', 'tags', i], message: `${show(tag)} starts with the Traefik tag prefix ${show(d.traefikPrefix)} (DROVER_TRAEFIK_PREFIX): drover writes every Traefik tag itself; route through spec.ingress or spec.grpc` });
+    }
+  });
+}
+
+/** Routers of one app that would shadow each other, and TLS options that need something else. */
+function checkRouting(s: AppSpec, d: ClusterDefaults, out: Out): void {
+  let broken = false;
+  if (s.grpc && isTls(s.grpc) && !s.grpc.host) {
+    const field = s.grpc.certResolver !== undefined ? 'certResolver' : 'tls';
+    out.push({ segs: ['spec', 'grpc', field], message: 'needs spec.grpc.host: a TLS router is chosen by the host name the client asks for, and a gRPC port without a host gets a plain TCP router HostSNI(*)' });
+    broken = true;
+  }
+  if (s.ingress?.httpsRedirect && !isTls(s.ingress)) {
+    out.push({ segs: ['spec', 'ingress', 'httpsRedirect'], message: 'needs spec.ingress.tls or spec.ingress.certResolver: it redirects plain HTTP to the HTTPS router' });
+    broken = true;
+  }
+  // The schema's path pattern lets these through; the renderer refuses them (a comma or control character
+  // never reaches a Traefik rule), so say so here rather than at the first reconcile.
+  const path = s.ingress?.path;
+  if (path !== undefined && /[,\u0000-\u001f\u007f]/.test(path)) {
+    out.push({ segs: ['spec', 'ingress', 'path'], message: `${show(path)} may not contain commas or control characters` });
+    broken = true;
+  }
+  if (broken) return;
+  let routers: RouterPlan[];
+  try {
+    routers = portPlans(s, d).flatMap((p) => p.routers);
+  } catch (e) {
+    // the renderer's own last line of defence; a spec that reaches it is reported, never thrown
+    return void out.push({ segs: ['spec'], message: e instanceof Error ? e.message : String(e) });
+  }
+  const seen = new Map<string, RouterPlan>();
+  for (const r of routers) {
+    if (r.kind === 'tcp') {
+      for (const ep of r.entrypoints) {
+        const http = routers.find((o) => o.kind === 'http' && o.entrypoints.includes(ep));
+        if (http) {
+          out.push({ segs: r.field, message: `the TCP router HostSNI(*) on entrypoint ${ep} takes every plain connection there (Traefik tries TCP routers first), so this app's ${showField(http)} router on ${ep} would never be reached; give the gRPC port an entrypoint of its own or set grpc.host` });
+        }
+      }
+      continue;
+    }
+    for (const ep of r.entrypoints) {
+      const key = `${ep}\u0000${httpRouterKey(r)}`;
+      const first = seen.get(key);
+      if (first) out.push({ segs: r.field, message: `host ${r.host} path ${r.paths!.path} on entrypoint ${ep} is also routed by this app's ${showField(first)}` });
+      else seen.set(key, r);
+    }
   }
 }
 

@@ -20,12 +20,17 @@ export interface IngressSpec {
   entrypoints?: string[];
   tls?: boolean;
   certResolver?: string;
+  /** A second router on the cluster's HTTP entrypoints that redirects plain HTTP to HTTPS; needs TLS. */
+  httpsRedirect?: boolean;
 }
 
 export interface GrpcSpec {
   port: number;
   entrypoint?: string;
   host?: string;
+  /** TLS on the gRPC router (needs `host`: a TLS router is chosen by SNI). */
+  tls?: boolean;
+  certResolver?: string;
 }
 
 export interface VaultSecretSpec {

@@ -4,13 +4,14 @@ import type { ClusterDefaults } from '../../src/config.js';
 import { loadAppTexts } from '../../src/spec/index.js';
 import type { LoadedApp } from '../../src/spec/types.js';
 
-/** Seed defaults (DESIGN.md): prefix traefik, entrypoints web/grpc, DNS 169.254.1.1, owner drover. */
+/** Seed defaults (DESIGN.md): prefix traefik, entrypoints web/grpc (TLS: websecure), DNS 169.254.1.1, owner drover. */
 export const TEST_DEFAULTS: ClusterDefaults = Object.freeze({
   datacenters: ['dc1'],
   namespace: 'default',
   serviceProvider: 'consul',
   traefikPrefix: 'traefik',
   httpEntrypoints: ['web'],
+  httpsEntrypoints: ['websecure'],
   grpcEntrypoint: 'grpc',
   weaveRange: '10.32.0.0/12',
   dnsServers: ['169.254.1.1'],

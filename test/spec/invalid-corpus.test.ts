@@ -34,12 +34,38 @@ const CASES: Case[] = [
     "apps.yaml:17:5 spec.grpc: entrypoint grpc can carry one TCP gRPC router (HostSNI(*)) but is also used by default/temporal (apps.yaml:8:5); set grpc.host or another entrypoint",
   ] },
   { fixture: 'cross-ingress-clash', lines: [
-    "a.yaml:9:11 spec.ingress.host: host shop.example.com path / is also routed by default/shop (b.yaml:9:11)",
-    "b.yaml:9:11 spec.ingress.host: host shop.example.com path / is also routed by default/web (a.yaml:9:11)",
+    "a.yaml:9:11 spec.ingress.host: host shop.example.com path / on entrypoint web is also routed by default/shop (b.yaml:9:11)",
+    "b.yaml:9:11 spec.ingress.host: host shop.example.com path / on entrypoint web is also routed by default/web (a.yaml:9:11)",
   ] },
   { fixture: 'cross-weave-overlap', lines: [
     "a.yaml:9:13 spec.weave.subnet: 10.32.0.0/16 partially overlaps 10.32.1.0/24 of default/tenant-b (b.yaml:9:13); subnets must be identical or disjoint",
     "b.yaml:9:13 spec.weave.subnet: 10.32.1.0/24 partially overlaps 10.32.0.0/16 of default/web (a.yaml:9:13); subnets must be identical or disjoint",
+  ] },
+  { fixture: 'cross-same-host-entrypoint', lines: [
+    "apps.yaml:11:11 spec.ingress.host: host api.example.com path / on entrypoint grpc is also routed by default/api-rpc (apps.yaml:22:11)",
+    "apps.yaml:22:11 spec.grpc.host: host api.example.com path / on entrypoint grpc is also routed by default/api (apps.yaml:11:11)",
+    "apps.yaml:32:11 spec.grpc.host: host rpc.example.com path / on entrypoint grpc2 is also routed by default/search-next (apps.yaml:43:11)",
+    "apps.yaml:43:11 spec.grpc.host: host rpc.example.com path / on entrypoint grpc2 is also routed by default/search (apps.yaml:32:11)",
+  ] },
+  { fixture: 'cross-service-grpc-suffix', lines: [
+    "apps.yaml:5:9 metadata.name: Consul service svc-grpc (port grpc) is also registered by default/svc-grpc (apps.yaml:15:9); Consul has one service catalog for every Nomad namespace and matches names case-insensitively: give one of them another spec.service.name",
+    "apps.yaml:15:9 metadata.name: Consul service svc-grpc (port http) is also registered by default/svc (apps.yaml:5:9); Consul has one service catalog for every Nomad namespace and matches names case-insensitively: give one of them another spec.service.name",
+  ] },
+  { fixture: 'cross-service-name-join', lines: [
+    "apps.yaml:5:9 metadata.name: Consul service web (port http) is also registered by default/intruder (apps.yaml:18:11); Consul has one service catalog for every Nomad namespace and matches names case-insensitively: give one of them another spec.service.name",
+    "apps.yaml:18:11 spec.service.name: Consul service Web (port http) is also registered by default/web (apps.yaml:5:9); Consul has one service catalog for every Nomad namespace and matches names case-insensitively: give one of them another spec.service.name",
+  ] },
+  { fixture: 'cross-service-namespaces', lines: [
+    "apps.yaml:5:9 metadata.name: Consul service ingest-grpc (port grpc) is also registered by tenant-b/ingest (apps.yaml:15:9); Consul has one service catalog for every Nomad namespace and matches names case-insensitively: give one of them another spec.service.name",
+    "apps.yaml:15:9 metadata.name: Consul service ingest-grpc (port grpc) is also registered by tenant-a/ingest (apps.yaml:5:9); Consul has one service catalog for every Nomad namespace and matches names case-insensitively: give one of them another spec.service.name",
+  ] },
+  { fixture: 'cross-tcp-catchall-grpc-host', lines: [
+    "apps.yaml:10:5 spec.grpc: the TCP router HostSNI(*) on entrypoint grpc takes every plain connection there (Traefik tries TCP routers first), but grpc also carries HTTP routers of default/greeter (apps.yaml:20:11); give the gRPC port an entrypoint of its own or set grpc.host",
+    "apps.yaml:20:11 spec.grpc.host: host grpc.greeter.example.com on entrypoint grpc would never be reached: the TCP router HostSNI(*) of default/ingest (apps.yaml:10:5) takes every plain connection there",
+  ] },
+  { fixture: 'cross-tcp-catchall-web', lines: [
+    "apps.yaml:9:5 spec.grpc: the TCP router HostSNI(*) on entrypoint web takes every plain connection there (Traefik tries TCP routers first), but web also carries HTTP routers of default/shop (apps.yaml:20:11); give the gRPC port an entrypoint of its own or set grpc.host",
+    "apps.yaml:20:11 spec.ingress.host: host shop.example.com on entrypoint web would never be reached: the TCP router HostSNI(*) of default/ingest (apps.yaml:9:5) takes every plain connection there",
   ] },
   { fixture: 'datacenters-empty.yaml', lines: [
     "datacenters-empty.yaml:8:17 spec.datacenters[0]: must not be empty",
@@ -78,6 +104,9 @@ const CASES: Case[] = [
   { fixture: 'grpc-same-port.yaml', lines: [
     "grpc-same-port.yaml:9:11 spec.grpc.port: must differ from spec.port (both are 8080)",
   ] },
+  { fixture: 'grpc-tls-no-host.yaml', lines: [
+    "grpc-tls-no-host.yaml:9:19 spec.grpc.certResolver: needs spec.grpc.host: a TLS router is chosen by the host name the client asks for, and a gRPC port without a host gets a plain TCP router HostSNI(*)",
+  ] },
   { fixture: 'health-duration-syntax.yaml', lines: [
     "health-duration-syntax.yaml:9:15 spec.health.interval: \"10 seconds\" is not a duration (e.g. 10s, 1m30s)",
   ] },
@@ -103,11 +132,17 @@ const CASES: Case[] = [
   { fixture: 'host-uppercase.yaml', lines: [
     "host-uppercase.yaml:9:11 spec.ingress.host: \"Web.Example.com\" is not a valid hostname (RFC 1123: lower-case letters, digits and '-' in dot-separated labels of at most 63 characters)",
   ] },
+  { fixture: 'https-redirect-no-tls.yaml', lines: [
+    "https-redirect-no-tls.yaml:10:20 spec.ingress.httpsRedirect: needs spec.ingress.tls or spec.ingress.certResolver: it redirects plain HTTP to the HTTPS router",
+  ] },
   { fixture: 'ingress-no-port.yaml', lines: [
     "ingress-no-port.yaml:8:5 spec.ingress: needs spec.port: the router sends traffic to the http port",
   ] },
   { fixture: 'ingress-path-backtick.yaml', lines: [
     "ingress-path-backtick.yaml:10:11 spec.ingress.path: \"/api`)\" is not a valid path: it must start with '/' and contain no spaces, quotes, backticks or braces",
+  ] },
+  { fixture: 'ingress-path-comma.yaml', lines: [
+    "ingress-path-comma.yaml:10:11 spec.ingress.path: \"/a,b\" may not contain commas or control characters",
   ] },
   { fixture: 'ingress-path-relative.yaml', lines: [
     "ingress-path-relative.yaml:10:11 spec.ingress.path: \"api\" is not a valid path: it must start with '/' and contain no spaces, quotes, backticks or braces",
@@ -158,6 +193,10 @@ const CASES: Case[] = [
     "resources-too-small.yaml:9:10 spec.resources.cpu: must be at least 1, not 0",
     "resources-too-small.yaml:10:13 spec.resources.memory: must be at least 10, not 5",
   ] },
+  { fixture: 'routing-self-clash.yaml', lines: [
+    "routing-self-clash.yaml:14:20 spec.ingress.httpsRedirect: host portal.example.com path / on entrypoint web is also routed by this app's spec.ingress.host",
+    "routing-self-clash.yaml:16:5 spec.grpc: the TCP router HostSNI(*) on entrypoint web takes every plain connection there (Traefik tries TCP routers first), so this app's spec.ingress.host router on web would never be reached; give the gRPC port an entrypoint of its own or set grpc.host",
+  ] },
   { fixture: 'scaling-min-above-max.yaml', lines: [
     "scaling-min-above-max.yaml:10:10 spec.scaling.max: 2 is less than spec.scaling.min (5)",
   ] },
@@ -167,6 +206,10 @@ const CASES: Case[] = [
   { fixture: 'service-tag-newline.yaml', lines: [
     "service-tag-newline.yaml:9:18 spec.service.tags[1]: \"traefik.enable=true\\ntraefik.http.routers.x.rule=Host(`evil`)\" contains a line break; a tag must be one line",
   ] },
+  { fixture: 'service-tag-traefik.yaml', lines: [
+    "service-tag-traefik.yaml:12:9 spec.service.tags[1]: \"traefik.http.routers.steal.rule=Host(`a1.example.com`)\" starts with the Traefik tag prefix \"traefik\" (DROVER_TRAEFIK_PREFIX): drover writes every Traefik tag itself; route through spec.ingress or spec.grpc",
+    "service-tag-traefik.yaml:13:9 spec.service.tags[2]: \"Traefik.http.routers.steal.priority=10000\" starts with the Traefik tag prefix \"traefik\" (DROVER_TRAEFIK_PREFIX): drover writes every Traefik tag itself; route through spec.ingress or spec.grpc",
+  ] },
   { fixture: 'too-deep.yaml', lines: [
     "too-deep.yaml:1:1: nesting is deeper than 32 levels",
   ] },
@@ -174,7 +217,7 @@ const CASES: Case[] = [
     "too-many-documents.yaml:1:1: more than 100 YAML documents in one file",
   ] },
   { fixture: 'unknown-field-nested.yaml', lines: [
-    "unknown-field-nested.yaml:10:5 spec.ingress.hosts: unknown field \"hosts\" (known fields: host, path, entrypoints, tls, certResolver)",
+    "unknown-field-nested.yaml:10:5 spec.ingress.hosts: unknown field \"hosts\" (known fields: host, path, entrypoints, tls, certResolver, httpsRedirect)",
   ] },
   { fixture: 'unknown-field.yaml', lines: [
     "unknown-field.yaml:8:3 spec.hostname: unknown field \"hostname\" (known fields: image, driver, pot, command, args, count, port, ingress, grpc, vault, weave, dns, env, resources, health, service, datacenters, scaling, sync)",

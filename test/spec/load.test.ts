@@ -149,11 +149,11 @@ for (const h of ['a`b.example.com', 'a b.example.com', 'a"b.example.com', "a'b.e
   test(hostile, h);
 }
 
-test('cross-app: identical weave subnets, distinct hosts/paths, host-routed gRPC and other entrypoints are fine', (t) => {
+test('cross-app: identical weave subnets, distinct hosts/paths, host-routed gRPC on its own entrypoint and other entrypoints are fine', (t) => {
   const r = loadAppTexts(
     [
       { file: 'a.yaml', text: app('a', '  image: x\n  port: 80\n  ingress: {host: a.example.com}\n  weave: {subnet: 10.32.1.0/24}\n  grpc: {port: 90}\n') },
-      { file: 'b.yaml', text: app('b', '  image: x\n  port: 80\n  ingress: {host: a.example.com, path: /b}\n  weave: {subnet: 10.32.1.0/24}\n  grpc: {port: 90, host: b.example.com}\n') },
+      { file: 'b.yaml', text: app('b', '  image: x\n  port: 80\n  ingress: {host: a.example.com, path: /b}\n  weave: {subnet: 10.32.1.0/24}\n  grpc: {port: 90, host: b.example.com, entrypoint: grpc-h2c}\n') },
       { file: 'c.yaml', text: app('c', '  image: x\n  port: 80\n  weave: {subnet: 10.32.2.0/24}\n  grpc: {port: 90, entrypoint: grpc2}\n') },
       { file: 'd.yaml', text: app('a', '  image: x\n', '  namespace: other\n') },
     ],
@@ -174,8 +174,8 @@ test('cross-app: an explicit path "/" clashes with the default path and both app
   t.deepEqual(r.apps, []);
   t.deepEqual([...r.invalidApps.keys()].sort(), ['default/a', 'default/b']);
   t.deepEqual(lines(r), [
-    'a.yaml:8:19 spec.ingress.host: host a.example.com path / is also routed by default/b (b.yaml:8:19)',
-    'b.yaml:8:19 spec.ingress.host: host a.example.com path / is also routed by default/a (a.yaml:8:19)',
+    'a.yaml:8:19 spec.ingress.host: host a.example.com path / on entrypoint web is also routed by default/b (b.yaml:8:19)',
+    'b.yaml:8:19 spec.ingress.host: host a.example.com path / on entrypoint web is also routed by default/a (a.yaml:8:19)',
   ]);
 });
 

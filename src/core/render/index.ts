@@ -12,7 +12,8 @@ import { registersItself, registrarServices, renderServices, WEAVE_SERVICES_META
 import { renderTask } from './task.js';
 
 export { LEGACY_META_KEYS, OWNERSHIP_META, specHash, withLegacyMeta } from './meta.js';
-export { routeNames } from './traefik.js';
+export { portPlans, portRoutings, type PortPlan, type PortRouting, type RouterPlan } from './traefik.js';
+export { consulServiceNames } from './services.js';
 export { formatJobs } from './output.js';
 export { parseRegistrarServices, WEAVE_SERVICES_META, type RegistrarCheck, type RegistrarService } from './services.js';
 

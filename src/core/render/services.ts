@@ -5,25 +5,33 @@ import { DroverError } from '../errors.js';
 import type { NomadCheck, NomadService } from '../nomad-types.js';
 import type { ClusterDefaults } from '../../config.js';
 import type { AppSpec, HealthSpec } from '../../spec/types.js';
-import { grpcTags, httpTags, routeNames } from './traefik.js';
+import { portRoutings, portTags, type PortLabel } from './traefik.js';
 
 const DEFAULT_INTERVAL_NS = 10e9;
 const DEFAULT_TIMEOUT_NS = 2e9;
 
 export function renderServices(namespace: string, app: string, spec: AppSpec, d: ClusterDefaults): NomadService[] {
   const provider = spec.service?.provider ?? d.serviceProvider;
-  const name = spec.service?.name ?? app;
   const userTags = spec.service?.tags ?? [];
-  const routes = routeNames(namespace, app);
+  const routings = portRoutings(namespace, app, spec, d);
   const check = renderCheck(spec);
   const services: NomadService[] = [];
-  if (spec.port !== undefined) {
-    services.push(service(name, 'http', provider, [...userTags, ...httpTags(routes.http, spec.ingress, d)], check));
-  }
-  if (spec.grpc) {
-    services.push(service(`${name}-grpc`, 'grpc', provider, [...userTags, ...grpcTags(routes.grpc, spec.grpc, d)], check));
+  for (const s of consulServiceNames(app, spec)) {
+    services.push(service(s.name, s.port, provider, [...userTags, ...portTags(routings, s.port, d)], check));
   }
   return services;
+}
+
+/**
+ * The service names of an app's ports: `spec.service.name` (default the app name) for `http`, and that
+ * name + `-grpc` for `grpc`. src/spec/cross.ts refuses two apps whose names meet in one catalog.
+ */
+export function consulServiceNames(app: string, spec: AppSpec): { name: string; port: PortLabel }[] {
+  const name = spec.service?.name ?? app;
+  const out: { name: string; port: PortLabel }[] = [];
+  if (spec.port !== undefined) out.push({ name, port: 'http' });
+  if (spec.grpc) out.push({ name: `${name}-grpc`, port: 'grpc' });
+  return out;
 }
 
 function service(name: string, port: string, provider: string, tags: string[], check: NomadCheck | undefined): NomadService {
