@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { isWorse, jobHealth, worstHealth } from '../../src/core/health.js';
+import { appHealth, isWorse, jobHealth, placementReasons, worstHealth } from '../../src/core/health.js';
 import type { AllocListStub, Deployment, NomadJob } from '../../src/core/nomad-types.js';
 import type { HealthStatus } from '../../src/core/status.js';
 
@@ -39,4 +39,40 @@ test('ordering: worse than', (t) => {
   t.false(isWorse('Healthy', 'Progressing'));
   t.is(worstHealth(['Healthy', 'Degraded', 'Progressing']), 'Degraded');
   t.is(worstHealth([]), 'Healthy');
+});
+
+// appHealth: the numbers an operator needs during a rollout (#14), and placement failures (#11).
+const depTG = (tg: Record<string, unknown>, Status = 'running', JobVersion = 1): Deployment => ({
+  ...dep(Status, JobVersion), StatusDescription: Status === 'running' ? 'Deployment is running' : '', TaskGroups: { a: { DesiredTotal: 3, PlacedAllocs: 0, HealthyAllocs: 0, UnhealthyAllocs: 0, ...tg } },
+});
+
+test('appHealth: during a rolling update old allocations still serve and are counted, with the deployment\'s healthy count', (t) => {
+  const r = appHealth({
+    job: job(3), deployment: depTG({ PlacedAllocs: 1, HealthyAllocs: 1 }),
+    allocs: [alloc('running'), alloc('running', { JobVersion: 0 }), alloc('running', { JobVersion: 0 })],
+  });
+  t.is(r.status, 'Progressing');
+  t.deepEqual(r.reasons, ['deployment running: 1/3 healthy', '3 allocations running (1 of version 1, 2 of older versions) for 3 wanted']);
+});
+
+test('appHealth: canaries placed and healthy wait for promotion, and say so', (t) => {
+  const r = appHealth({
+    job: job(3), allocs: [alloc('running', { DeploymentStatus: { Healthy: true, Canary: true } }), alloc('running', { JobVersion: 0 }), alloc('running', { JobVersion: 0 }), alloc('running', { JobVersion: 0 })],
+    deployment: { ...depTG({ DesiredCanaries: 1, PlacedCanaries: ['c1'], HealthyAllocs: 1, PlacedAllocs: 1, Promoted: false }), StatusDescription: 'Deployment is running but requires manual promotion' },
+  });
+  t.is(r.status, 'Progressing');
+  t.true(r.reasons.includes('1 canary healthy, pending promotion'), r.reasons.join(' | '));
+  t.true(r.reasons.includes('Deployment is running but requires manual promotion'));
+});
+
+test('appHealth: a placement failure is Degraded with Nomad\'s reason, not Progressing forever', (t) => {
+  const r = appHealth({ job: job(1, { Status: 'pending' }), allocs: [], deployment: depTG({}), placement: { reasons: placementReasons({ a: { NodesEvaluated: 1, ConstraintFiltered: { 'missing drivers': 1 } } }), queued: 1 } });
+  t.is(r.status, 'Degraded');
+  t.deepEqual(r.reasons.slice(0, 2), ['placement failed: missing drivers', '1 allocation(s) queued']);
+  t.deepEqual(placementReasons({ a: { NodesEvaluated: 2, DimensionExhausted: { memory: 2 } } }), ['memory exhausted']);
+});
+
+test('appHealth: once every allocation of the version runs, the placement failure of an older eval no longer counts', (t) => {
+  const r = appHealth({ job: job(1), allocs: [alloc('running')], deployment: null, placement: { reasons: ['missing drivers'], queued: 1 } });
+  t.is(r.status, 'Healthy');
 });
