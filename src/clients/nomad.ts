@@ -163,6 +163,15 @@ export class NomadClient implements NomadApi {
     return eventStream(this.core, { ...o, namespace: o.namespace ?? this.opts.namespace, region: this.opts.region }, this.logger.child({ upstream: 'nomad' }));
   }
 
+  async agentVersion(o: { signal?: AbortSignal } = {}): Promise<string | undefined> {
+    const r = await this.core.callJson<{ config?: { Version?: { Version?: string; VersionPrerelease?: string } } } | null>({
+      method: 'GET', route: '/v1/agent/self', path: '/v1/agent/self', retry: true, signal: o.signal, query: this.query(undefined),
+    });
+    const v = r.value?.config?.Version;
+    if (!v?.Version) return undefined;
+    return v.VersionPrerelease ? `${v.Version}-${v.VersionPrerelease}` : v.Version;
+  }
+
   async ping(o: { signal?: AbortSignal } = {}): Promise<void> {
     // One attempt: readiness wants the answer now, not after backoff.
     const r = await this.core.callJson<unknown>({

@@ -64,6 +64,8 @@ export interface NomadApi {
   writeVariable(v: { Namespace: string; Path: string; Items: Record<string, string> }, opts?: { cas?: number; signal?: AbortSignal }): Promise<VariableWriteResult>;
   deleteVariable(path: string, opts?: { namespace?: string; cas?: number; signal?: AbortSignal }): Promise<void>;
   eventStream(opts: { topics: string[]; namespace?: string; index?: number; signal: AbortSignal }): AsyncIterable<EventFrame>;
+  /** The agent's version (`GET /v1/agent/self` → config.Version.Version[-VersionPrerelease]); undefined when it does not say. */
+  agentVersion(opts?: { signal?: AbortSignal }): Promise<string | undefined>;
   /** Cheap reachability probe (`GET /v1/agent/health` or `/v1/status/leader`). */
   ping(opts?: { signal?: AbortSignal }): Promise<void>;
 }

@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { DroverError, toDroverError, type Upstream } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { JobListStub } from '../core/nomad-types.js';
+import { parseNomadVersion, type NomadVersion } from '../core/nomad-version.js';
 import { approvePrune, jobKey, type LiveJobRef } from '../core/prune.js';
 import type { AppStatus } from '../core/status.js';
 import type { Metrics } from '../metrics.js';
@@ -65,6 +66,8 @@ export class Controller implements ControllerApi {
   private readonly upstreams: UpstreamHealth;
   readonly store: AppliedStore;
   private snapshotError: string | undefined;
+  private nomadVersion: NomadVersion | undefined;
+  private versionWarned = false;
   /** bumped by every job event and write; a listing only vouches for keys untouched since it started */
   private touchSeq = 0;
   private readonly touched = new Map<string, number>();
@@ -101,6 +104,7 @@ export class Controller implements ControllerApi {
       reached: (upstream, error) => this.reached(upstream, error),
       nomadUnreachable: () => this.upstreams.unreachable('nomad'),
       touch: (key) => this.touch(key),
+      nomadVersion: () => this.nomadVersion,
     };
     this.verifier = deps.consul ? { consul: deps.consul, nomad: deps.nomad, metrics: deps.metrics, logger: deps.logger, clock: this.clock } : undefined;
     this.queue = new WorkQueue({
@@ -318,6 +322,21 @@ export class Controller implements ControllerApi {
     } catch (e) {
       this.reached('nomad', toDroverError(e));
     }
+    await this.readNomadVersion();
+  }
+
+  /** What the Nomad can hold depends on its version (core/nomad-version.ts); read once, again on a resync while unknown. */
+  private async readNomadVersion(): Promise<void> {
+    if (this.nomadVersion) return;
+    try {
+      const text = await this.deps.nomad.agentVersion({ signal: this.abort.signal });
+      this.nomadVersion = parseNomadVersion(text);
+      if (this.nomadVersion) this.deps.logger.info('talking to Nomad', { version: this.nomadVersion.text });
+    } catch (e) {
+      // Without agent:read the version stays unknown: nothing is refused for it, and the reason is logged once.
+      if (!this.versionWarned) this.deps.logger.warn('could not read the Nomad version (GET /v1/agent/self); version checks are off until it can be read', { error: toDroverError(e).message });
+      this.versionWarned = true;
+    }
   }
 
   private async loadStore(): Promise<void> {
@@ -415,6 +434,7 @@ export class Controller implements ControllerApi {
       return;
     }
     if (!this.store.loaded) await this.loadStore();
+    await this.readNomadVersion();
     const byKey = new Map(stubs.map((s) => [`${s.Namespace || 'default'}/${s.ID}`, s]));
     for (const rec of this.records.values()) {
       if (rec.problems) continue;

@@ -10,6 +10,7 @@ import { DroverError, toDroverError, type Upstream } from '../core/errors.js';
 import { isHealthFinal, jobHealth } from '../core/health.js';
 import type { Logger } from '../core/logger.js';
 import type { NomadJob } from '../core/nomad-types.js';
+import type { NomadVersion } from '../core/nomad-version.js';
 import { planConfirmsUpdate } from '../core/plan.js';
 import { redactPatch } from '../core/redact.js';
 import { withLegacyMeta } from '../core/render/index.js';
@@ -45,6 +46,8 @@ export interface ReconcileContext {
   nomadUnreachable: () => boolean;
   /** a write to this key is about to be made: a job listing that started earlier no longer vouches for it */
   touch: (key: string) => void;
+  /** the Nomad version drover talks to, once known */
+  nomadVersion: () => NomadVersion | undefined;
 }
 
 export async function reconcileApp(rec: AppRecord, source: DriftSource, ctx: ReconcileContext): Promise<WorkResult> {
@@ -105,7 +108,7 @@ async function reconcileOnce(rec: AppRecord, source: DriftSource, ctx: Reconcile
   rec.status.job = live ? { version: live.Version, jobModifyIndex: live.JobModifyIndex, status: live.Status, stop: live.Stop } : undefined;
 
   const memory = ctx.store.get(ns, rec.name);
-  const decision = decide({ desired: desiredOf(rec, ctx), live, memory, owner: ctx.owner });
+  const decision = decide({ desired: desiredOf(rec, ctx), live, memory, owner: ctx.owner, nomadVersion: ctx.nomadVersion() });
   rec.decision = decision;
   onDecided();
   if (decision.drift && decision.diff) recordDrift(rec, decision.diff, source, ctx);
@@ -252,7 +255,7 @@ export function publish(rec: AppRecord, ctx: { metrics: Metrics; nomadUnreachabl
     applied: rec.applied === true,
     failed: rec.error?.afterDecision === true,
   });
-  st.problems = rec.problems;
+  st.problems = rec.problems ?? (d?.action.kind === 'blocked' && d.action.reason === 'unsupported-by-nomad' ? d.reasons.slice(1) : undefined);
   st.decision = d ? { action: d.action.kind, ...(causeOf(d.action) ? { cause: causeOf(d.action) } : {}), reasons: d.reasons } : undefined;
   st.conflict = d?.action.kind === 'conflict'
     ? { ...(d.action.liveOwner ? { owner: d.action.liveOwner } : {}), managed: d.action.ownership === 'other-owner', message: d.reasons[0]! }

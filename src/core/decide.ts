@@ -5,6 +5,7 @@
 import { diffJob, type JobDiffResult } from './diff.js';
 import type { AppliedRecord } from './memory.js';
 import type { NomadJob } from './nomad-types.js';
+import { unsupportedByNomad, type NomadVersion } from './nomad-version.js';
 import type { LoadedApp } from '../spec/types.js';
 
 export const META_MANAGED = 'drover.managed';
@@ -57,12 +58,14 @@ export interface DecideInput {
   memory: AppliedRecord | undefined;
   /** DROVER_OWNER */
   owner: string;
+  /** the Nomad version drover talks to (GET /v1/agent/self); unknown: nothing is refused for it */
+  nomadVersion?: NomadVersion;
 }
 
 /** rollout: git changed the app since drover last applied it; heal: the cluster changed under an unchanged git; new: first create */
 export type Cause = 'new' | 'rollout' | 'heal' | 'adopt';
 
-export type BlockReason = 'invalid-spec' | 'deployment-failed';
+export type BlockReason = 'invalid-spec' | 'unsupported-by-nomad' | 'deployment-failed';
 
 export type AppAction =
   | { kind: 'noop' }
@@ -88,6 +91,10 @@ export function decide(input: DecideInput): AppDecision {
   const { desired, live, owner } = input;
   if (desired.kind === 'invalid') {
     return { action: { kind: 'blocked', reason: 'invalid-spec' }, drift: false, reasons: ['spec is invalid; the running job is left untouched', ...desired.problems] };
+  }
+  const unsupported = unsupportedByNomad(desired.job, input.nomadVersion);
+  if (unsupported.length > 0) {
+    return { action: { kind: 'blocked', reason: 'unsupported-by-nomad' }, drift: false, reasons: ['this Nomad cannot hold the spec; nothing is written and the running job is left untouched', ...unsupported] };
   }
   if (live) {
     const ownership = ownershipOf(live.Meta, owner);

@@ -68,7 +68,7 @@ export interface SyncInput {
 
 /** Sync status from the decision and what came of it — never set anywhere else. */
 export function deriveSync(i: SyncInput): SyncStatus {
-  if (i.invalid) return 'Invalid';
+  if (i.invalid || (i.decision?.action.kind === 'blocked' && i.decision.action.reason === 'unsupported-by-nomad')) return 'Invalid';
   if (i.nomadUnreachable || !i.decision) return 'Unknown';
   switch (i.decision.action.kind) {
     case 'conflict':

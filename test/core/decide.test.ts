@@ -2,6 +2,7 @@
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { decide, desiredApp, type DecideInput } from '../../src/core/decide.js';
+import { parseNomadVersion } from '../../src/core/nomad-version.js';
 import type { AppliedRecord } from '../../src/core/memory.js';
 import type { NomadJob } from '../../src/core/nomad-types.js';
 import { renderJob, specHash } from '../../src/core/render/index.js';
@@ -55,3 +56,19 @@ test('a job from before the applied store: its legacy drover.spec-hash Meta is w
 test('the flap guard: a spec whose deployment failed is not re-applied', row, input(V1, live(job(V2)), applied(V1, { failedSpecHash: specHash(job(V1)) })), 'blocked', 'deployment-failed');
 test('the flap guard lets a new git change through', row, input(V2, live(job(V1)), applied(V1, { failedSpecHash: specHash(job(V1)) })), 'update', 'rollout');
 test('an invalid spec leaves the job alone', row, { desired: { kind: 'invalid', problems: ['apps/web.yaml:3:1 spec.count: bad'] }, live: live(job(V1)), memory: applied(V1), owner: 'drover' }, 'blocked', 'invalid-spec');
+
+test('decide: Vault policies on a Nomad without them (≥ 1.10) are refused before any write, with the reason; on 1.9 they are fine', (t) => {
+  const a = app();
+  const j = job(a);
+  j.TaskGroups[0]!.Tasks[0]!.Vault = { Policies: ['otel'] };
+  const i = (v: string) => ({ desired: desiredApp(a, j, specHash(j), { selfHeal: true }), live: null, memory: undefined, owner: 'drover', nomadVersion: parseNomadVersion(v) });
+  const d = decide(i('2.0.5'));
+  t.deepEqual(d.action, { kind: 'blocked', reason: 'unsupported-by-nomad' });
+  t.true(d.reasons.some((r) => r.startsWith('spec.vault.policies: Nomad 2.0.5 has no Vault policies')), d.reasons.join(' | '));
+  t.is(decide(i('1.9.7')).action.kind, 'create');
+  t.is(decide({ ...i('2.0.5'), nomadVersion: undefined }).action.kind, 'create', 'an unknown version refuses nothing');
+  const r = structuredClone(j);
+  r.TaskGroups[0]!.Tasks[0]!.Vault = { Role: 'otel' };
+  t.is(decide({ ...i('1.6.10'), desired: desiredApp(a, r, specHash(r), { selfHeal: true }) }).action.kind, 'blocked');
+  t.is(decide({ ...i('2.0.5'), desired: desiredApp(a, r, specHash(r), { selfHeal: true }) }).action.kind, 'create');
+});

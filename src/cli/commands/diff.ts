@@ -12,6 +12,7 @@ import { parseConfig, type Config } from '../../config.js';
 import { decide, desiredApp, type AppDecision } from '../../core/decide.js';
 import { toDroverError } from '../../core/errors.js';
 import { nullLogger } from '../../core/logger.js';
+import { parseNomadVersion } from '../../core/nomad-version.js';
 import type { NomadJob } from '../../core/nomad-types.js';
 import { isChange, planConfirmsUpdate, planEntries, type PlanEntry } from '../../core/plan.js';
 import { redactPatch } from '../../core/redact.js';
@@ -73,6 +74,7 @@ export async function planDir(dir: string, loaded: Awaited<ReturnType<typeof loa
   const store = new AppliedStore({ nomad, owner, ledgerNamespace: config.cluster.namespace, logger: nullLogger, canWrite: () => false });
   await store.load();
   const stubs = (await nomad.listJobs({ namespace: '*', meta: true })).value;
+  const nomadVersion = parseNomadVersion(await nomad.agentVersion().catch(() => undefined));
   const listed = new Set(stubs.map((s) => `${s.Namespace || 'default'}/${s.ID}`));
 
   const apps: { key: string; decision: AppDecision; patch?: ReturnType<typeof redactPatch>; falseDrift?: boolean }[] = [];
@@ -80,7 +82,7 @@ export async function planDir(dir: string, loaded: Awaited<ReturnType<typeof loa
     const { job, hash } = renderApp(app, config.cluster);
     // As run does: a job the listing does not show is not read.
     const live: NomadJob | null = listed.has(app.key) ? (await nomad.readJob(job.ID, { namespace: app.namespace })).value : null;
-    const decision = decide({ desired: desiredApp(app, job, hash, config), live, memory: store.get(app.namespace, app.name), owner });
+    const decision = decide({ desired: desiredApp(app, job, hash, config), live, memory: store.get(app.namespace, app.name), owner, nomadVersion });
     let falseDrift = false;
     if (decision.action.kind === 'update') falseDrift = !planConfirmsUpdate(await nomad.planJob(withLegacyMeta(job, live), { namespace: app.namespace, diff: true }));
     apps.push({ key: app.key, decision, ...(decision.diff ? { patch: redactPatch(decision.diff.patch, job) } : {}), falseDrift });
