@@ -15,6 +15,7 @@ import type { AppStatus } from '../core/status.js';
 import type { Metrics } from '../metrics.js';
 import type { SnapshotSource } from '../source/types.js';
 import type { ControllerApi, ReadinessCheck } from './types.js';
+import type { HistorySink } from './history.js';
 import type { AppRecord } from './app-record.js';
 import { applySnapshot, type DesiredState } from './desired.js';
 import { runPrunePass, type OrphanStatus } from './prune-pass.js';
@@ -40,6 +41,8 @@ export interface ControllerDeps {
   consul?: ConsulApi;
   /** set (VAULT_ADDR) → Vault pre-flight before writing a job whose Vault templates changed */
   vault?: VaultApi;
+  /** the per-app event log the web UI and notifications read (history.ts) */
+  history?: HistorySink;
 }
 
 export class Controller implements ControllerApi {
@@ -73,6 +76,7 @@ export class Controller implements ControllerApi {
       clock: this.clock,
       canWrite: () => this.canWrite(),
       ...(deps.vault ? { vault: deps.vault } : {}),
+      ...(deps.history ? { history: deps.history } : {}),
       nomadReached: (ok) => {
         this.nomadOk = ok ? { ok } : { ok, reason: 'the last Nomad call failed' };
       },
@@ -253,6 +257,7 @@ export class Controller implements ControllerApi {
     }
     this.snapshotError = undefined;
     this.desired = result.desired;
+    if (this.deps.history) for (const s of this.listApps()) this.deps.history.observe(s);
     for (const key of result.enqueue) this.enqueue(key, 'snapshot');
     await this.resync();
   }
@@ -312,6 +317,7 @@ export class Controller implements ControllerApi {
       config: this.deps.config, nomad: this.deps.nomad, metrics: this.deps.metrics, logger: this.deps.logger,
       clock: this.clock, canWrite: () => this.canWrite(), records: this.records,
     });
+    for (const o of this.orphans) this.deps.history?.observe(o.status);
   }
 
   /** Resync cadence: every verifiable app's services are compared once, through the queue (one worker per key). */

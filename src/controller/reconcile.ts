@@ -11,6 +11,7 @@ import type { NomadJob } from '../core/nomad-types.js';
 import { redactPatch } from '../core/redact.js';
 import { OWNERSHIP_META } from '../core/render/index.js';
 import type { DRIFT_SOURCES, Metrics } from '../metrics.js';
+import type { HistorySink } from './history.js';
 import { seenFrom, slimAllocs, type AppRecord } from './app-record.js';
 import { applyHealth } from './service-verify.js';
 import { vaultGate } from './vault-gate.js';
@@ -28,6 +29,8 @@ export interface ReconcileContext {
   vault?: VaultApi;
   /** reports whether the last Nomad call reached Nomad (for readiness) */
   nomadReached: (ok: boolean) => void;
+  /** the per-app event log (web UI, notifications) */
+  history?: HistorySink;
 }
 
 export async function reconcileApp(rec: AppRecord, source: DriftSource, ctx: ReconcileContext): Promise<WorkResult> {
@@ -109,6 +112,7 @@ async function reconcileOnce(rec: AppRecord, source: DriftSource, ctx: Reconcile
   const resp = await ctx.nomad.registerJob(desired, { namespace: ns, enforceIndex: true, jobModifyIndex: live?.JobModifyIndex ?? 0 });
   if (live && !rollout) ctx.metrics.selfHeal.inc({ namespace: ns, app: rec.name });
   ctx.logger.info(rollout ? 'job rolled out' : live ? 'job healed' : 'job created', { app: rec.key, kind: diff.kind, fields: diff.fields, jobModifyIndex: resp.JobModifyIndex });
+  ctx.history?.record({ namespace: ns, name: rec.name, kind: rollout ? 'rollout-started' : live ? 'drift-healed' : 'created', message: `${rollout ? 'new spec registered' : live ? `drift healed (${diff.kind}, ${diff.fields} fields)` : 'job created'}, job modify index ${resp.JobModifyIndex}`, revision: rec.status.source?.revision });
   // What we just wrote is what the next pass will see; the event for our own write then costs one read.
   rec.seen = { exists: true, jobModifyIndex: resp.JobModifyIndex, modifyIndex: resp.JobModifyIndex, stop: false, specHash: rec.hash };
   markInSync(rec, ctx, live ? 'update' : 'create');
@@ -126,6 +130,7 @@ function recordDrift(rec: AppRecord, diff: JobDiffResult, source: DriftSource, c
     rec.status.driftFirstSeen = new Date(now).toISOString();
     ctx.metrics.driftDetected.inc({ ...labels, source });
     ctx.metrics.driftFirstSeen.set(labels, Math.floor(now / 1000));
+    ctx.history?.record({ namespace: rec.namespace, name: rec.name, kind: 'drift-detected', message: `${diff.kind === 'drift' ? `${diff.fields} fields differ from git` : `the job is ${diff.kind}`} (seen by ${source})`, revision: rec.status.source?.revision });
   }
   rec.status.drift = redactPatch(diff.patch, rec.desired);
   ctx.metrics.appDrift.set(labels, 1);
@@ -168,8 +173,9 @@ async function refreshHealth(rec: AppRecord, live: NomadJob | null, changed: boo
   if (rec.healthFinal) rec.verifyDue = true;
 }
 
-export function publish(rec: AppRecord, ctx: { metrics: Metrics }): void {
+export function publish(rec: AppRecord, ctx: { metrics: Metrics; history?: HistorySink }): void {
   ctx.metrics.setAppInfo(rec.namespace, rec.name, rec.status.sync, rec.status.health);
+  ctx.history?.observe(rec.status);
 }
 
 function iso(clock: Clock): string {
