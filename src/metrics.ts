@@ -15,6 +15,11 @@ export const GIT_FETCH_RESULTS = ['success', 'error'] as const;
 export const DRIFT_SOURCES = ['resync', 'event', 'snapshot'] as const;
 /** node registrar (src/registrar/): registrations wanted and held, wanted but not yet written, and containers whose state a pass could not learn */
 export const REGISTRAR_STATES = ['registered', 'pending', 'unknown'] as const;
+/** named readiness checks, one drover_readiness series each */
+export const READINESS_CHECKS = ['git', 'nomad', 'consul', 'vault'] as const;
+/** outgoing notifications (src/notify/): the two forms, and what became of each message */
+export const NOTIFY_TARGETS = ['webhook', 'slack'] as const;
+export const NOTIFY_RESULTS = ['sent', 'failed', 'dropped', 'deduplicated'] as const;
 
 export class Metrics implements UpstreamObserver {
   readonly registry = new Registry();
@@ -46,6 +51,13 @@ export class Metrics implements UpstreamObserver {
   readonly leader: Gauge;
   readonly ready: Gauge;
   readonly registrarServices: Gauge<'state'>;
+  readonly pruneHeld: Gauge;
+  readonly conflicts: Gauge;
+  readonly readiness: Gauge<'check'>;
+  readonly bugs: Counter;
+  readonly brokenFiles: Gauge;
+  readonly notifications: Counter<'target' | 'result'>;
+  readonly notifyQueueDepth: Gauge<'target'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -81,6 +93,14 @@ export class Metrics implements UpstreamObserver {
     this.ready = new Gauge({ name: 'drover_ready', help: '1 when /readyz answers 200.', registers });
     this.registrarServices = new Gauge({ name: 'drover_registrar_services', help: 'Weave proxy-mode registrations of this node, by state (registered, pending, unknown), after the last registrar pass.', labelNames: ['state'], registers });
 
+    this.pruneHeld = new Gauge({ name: 'drover_prune_held', help: 'Managed jobs no app declares whose stop is held by a safety rule, waiting for a person.', registers });
+    this.conflicts = new Gauge({ name: 'drover_conflicts', help: 'Apps in Conflict: a live job with the app\'s ID that drover does not own.', registers });
+    this.readiness = new Gauge({ name: 'drover_readiness', help: '1 when the named readiness check passes, else 0.', labelNames: ['check'], registers });
+    this.bugs = new Counter({ name: 'drover_bugs_total', help: 'Unexpected failures inside drover itself (not upstream errors).', registers });
+    this.brokenFiles = new Gauge({ name: 'drover_broken_files', help: 'Spec files of the current snapshot that failed to parse.', registers });
+    this.notifications = new Counter({ name: 'drover_notifications_total', help: 'Outgoing notifications by target form and result (sent, failed after retries, dropped from a full queue, deduplicated).', labelNames: ['target', 'result'], registers });
+    this.notifyQueueDepth = new Gauge({ name: 'drover_notification_queue_depth', help: 'Notifications waiting to be sent, by target form.', labelNames: ['target'], registers });
+
     // Every label combination known up front starts at 0 so dashboards and rate() have no gaps.
     for (const r of RECONCILE_RESULTS) this.reconcileTotal.inc({ result: r }, 0);
     for (const c of ERROR_CODES) this.reconcileErrors.inc({ code: c }, 0);
@@ -96,6 +116,15 @@ export class Metrics implements UpstreamObserver {
     this.leader.set(0);
     this.ready.set(0);
     for (const st of REGISTRAR_STATES) this.registrarServices.set({ state: st }, 0);
+    this.pruneHeld.set(0);
+    this.conflicts.set(0);
+    for (const c of READINESS_CHECKS) this.readiness.set({ check: c }, 0);
+    this.bugs.inc(0);
+    this.brokenFiles.set(0);
+    for (const target of NOTIFY_TARGETS) {
+      this.notifyQueueDepth.set({ target }, 0);
+      for (const result of NOTIFY_RESULTS) this.notifications.inc({ target, result }, 0);
+    }
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
