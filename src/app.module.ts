@@ -14,7 +14,7 @@ import type { Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
 import { Controller } from './controller/index.js';
 import { History } from './controller/history.js';
-import { HISTORY, NOTIFIER } from './http/ui/tokens.js';
+import { HISTORY, NOTIFIER, UI_CONTROLLERS } from './http/ui/index.js';
 import { Notifier } from './notify/index.js';
 import { configureHttp, HTTP_CONTROLLERS, HTTP_PROVIDERS } from './http/index.js';
 import { CONFIG, CONSUL, CONTROLLER, LEADER, LOGGER, METRICS, NOMAD, REGISTRAR, SOURCE } from './http/tokens.js';
@@ -169,7 +169,7 @@ export class DroverModule {
       DroverLifecycle,
       ...HTTP_PROVIDERS,
     ];
-    return { module: DroverModule, controllers: HTTP_CONTROLLERS, providers };
+    return { module: DroverModule, controllers: [...HTTP_CONTROLLERS, ...UI_CONTROLLERS], providers };
   }
 }
 

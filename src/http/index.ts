@@ -8,9 +8,8 @@ import { AppsController } from './apps.controller.js';
 import { JsonExceptionFilter } from './errors.js';
 import { HealthController } from './health.controller.js';
 import { WebhookController } from './webhook.controller.js';
-import { UI_CONTROLLERS } from './ui/index.js';
 
-export const HTTP_CONTROLLERS = [HealthController, AppsController, WebhookController, ...UI_CONTROLLERS];
+export const HTTP_CONTROLLERS = [HealthController, AppsController, WebhookController];
 export const HTTP_PROVIDERS = [AdminTokenGuard];
 
 /** Push payloads of big repositories reach several MB (GitHub caps them at 25 MB). */

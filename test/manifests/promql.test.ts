@@ -64,9 +64,9 @@ test.before(async () => {
   prom.stderr!.on('data', (b: Buffer) => (promLog += b.toString()));
   await until('prometheus ready', async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined), 30_000);
   // enough scrapes for every rate() window of the dashboard (15s) to hold several samples
-  await until('20 scrapes of drover', async () => {
+  await until('10 scrapes of drover', async () => {
     const r = await query('count_over_time(up{job="drover"}[1m])');
-    return Number(r.data?.result[0]?.value[1] ?? 0) >= 20 ? true : undefined;
+    return Number(r.data?.result[0]?.value[1] ?? 0) >= 10 ? true : undefined;
   }, 60_000);
 });
 

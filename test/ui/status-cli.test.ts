@@ -5,7 +5,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatList } from '../../src/cli/commands/status.js';
+import { formatList, runStatus } from '../../src/cli/commands/status.js';
 import type { AppStatus } from '../../src/core/status.js';
 import { startUiStack, type UiStack } from './stack.js';
 
@@ -29,6 +29,14 @@ function drover(args: string[], env: Record<string, string> = {}): Promise<{ cod
   });
 }
 
+/** The command's own function in this process (the spawned tests above cover the binary and its wiring). */
+async function inProcess(app: string | undefined, output: 'table' | 'json' = 'table'): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runStatus(app, { url: stack.base, output, env: {}, color: false, out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
 test('the table lists every app with namespace, sync, health and revision, columns aligned, no colour off a TTY', async (t) => {
   const r = await drover(['status']);
   t.is(r.code, 0, r.err);
@@ -50,26 +58,26 @@ test('the table lists every app with namespace, sync, health and revision, colum
 });
 
 test('--output json is what /apps serves', async (t) => {
-  const r = await drover(['status', '--output', 'json']);
+  const r = await inProcess(undefined, 'json');
   t.is(r.code, 0, r.err);
   const parsed = JSON.parse(r.out) as { apps: AppStatus[] };
   t.deepEqual(parsed.apps.map((a) => `${a.namespace}/${a.name}`), apps.map((a) => `${a.namespace}/${a.name}`));
 });
 
 test('one app: key = value lines and its sections; a bare name means the default namespace', async (t) => {
-  const r = await drover(['status', 'tenant-b/httpbackend']);
+  const r = await inProcess('tenant-b/httpbackend');
   t.is(r.code, 0, r.err);
   t.regex(r.out, /^Name\s+= httpbackend$/m);
   t.regex(r.out, /^Namespace\s+= tenant-b$/m);
   t.regex(r.out, /^Sync\s+= Synced$/m);
   t.regex(r.out, /^Source\s+= 003-weave-httpbackend\.yaml:\d+ @ [0-9a-f]{12}$/m);
   t.regex(r.out, /^Health Reasons\n\d+\/\d+ allocations running/m);
-  const bare = await drover(['status', 'webservice']);
+  const bare = await inProcess('webservice');
   t.regex(bare.out, /^Namespace\s+= default$/m);
 });
 
 test('an unknown app and an unreachable drover: one readable line, exit 1', async (t) => {
-  const r = await drover(['status', 'default/nope']);
+  const r = await inProcess('default/nope');
   t.is(r.code, 1);
   t.is(r.err, `drover: drover at ${stack.base} does not know app default/nope\n`);
   const closed = await new Promise<number>((resolve) => {
