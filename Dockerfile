@@ -20,6 +20,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/crds ./crds
+COPY web ./web
 COPY package.json ./
 ENV NODE_ENV=production DROVER_LISTEN=0.0.0.0:8080 DROVER_WORK_DIR=/var/lib/drover
 RUN useradd --system --uid 10001 --home-dir /var/lib/drover --create-home drover

@@ -57,6 +57,7 @@ const drover = await runDrover(
 const say = (s: string) => process.stdout.write(`${s}\n`);
 say('');
 say('drover demo is running (simulated cluster — not a real Nomad).');
+say(`  web UI          ${drover.url}/`);
 say(`  app status      ${drover.url}/apps`);
 say(`  one app         ${drover.url}/apps/default/webservice`);
 say(`  metrics         ${drover.url}/metrics`);

@@ -13,6 +13,9 @@ import type { Config } from './config.js';
 import type { Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
 import { Controller } from './controller/index.js';
+import { History } from './controller/history.js';
+import { HISTORY, NOTIFIER, UI_CONTROLLERS } from './http/ui/index.js';
+import { Notifier } from './notify/index.js';
 import { configureHttp, HTTP_CONTROLLERS, HTTP_PROVIDERS } from './http/index.js';
 import { CONFIG, CONSUL, CONTROLLER, LEADER, LOGGER, METRICS, NOMAD, REGISTRAR, SOURCE } from './http/tokens.js';
 import { ConsulLeaderElector } from './leader/consul-lock.js';
@@ -63,9 +66,11 @@ export class DroverLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(REGISTRAR) private readonly registrar: NodeRegistrar | null,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(NOTIFIER) private readonly notifier: Notifier,
   ) {}
 
   onApplicationBootstrap(): void {
+    this.notifier.start(); // before the controller, so the first pass's events are told too
     if (this.leader) {
       this.leader.onChange((leading) => {
         this.logger.info(leading ? 'became leader' : 'lost leadership: writes stopped');
@@ -95,6 +100,7 @@ export class DroverLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
     await this.started;
     await this.registrar?.stop();
     await this.controller.stop(); // stops the source poller and the event stream; in-flight writes finish
+    await this.notifier.stop();
     await this.leader?.stop(); // released last so a follower takes over only once our writes are done
     this.logger.info('shutdown complete');
   }
@@ -132,6 +138,16 @@ export class DroverModule {
             : null,
         inject: [NOMAD, CONSUL, METRICS],
       },
+      { provide: HISTORY, useFactory: () => new History({ clock: opts.clock }) },
+      {
+        provide: NOTIFIER,
+        useFactory: (history: History, metrics: Metrics) =>
+          new Notifier({
+            config: config.notify, history, metrics, logger: opts.logger.child({ component: 'notify' }), owner: config.cluster.owner, clock: opts.clock,
+            secrets: [config.nomad.token, config.consul.token, config.vault?.token, config.adminToken, config.webhookSecret].filter((x): x is string => Boolean(x)),
+          }),
+        inject: [HISTORY, METRICS],
+      },
       {
         provide: SOURCE,
         useFactory: (metrics: Metrics) => opts.source ?? new GitSource({ git: config.git, metrics, logger: opts.logger, workDir: opts.workDir, clock: opts.clock }),
@@ -139,21 +155,21 @@ export class DroverModule {
       },
       {
         provide: CONTROLLER,
-        useFactory: (nomad: NomadApi, source: SnapshotSource, metrics: Metrics, leader: ConsulLeaderElector | null, consul: ConsulApi) => {
+        useFactory: (nomad: NomadApi, source: SnapshotSource, metrics: Metrics, leader: ConsulLeaderElector | null, consul: ConsulApi, history: History) => {
           // Consul: service verification of running apps. Vault: pre-flight before writes, only with VAULT_ADDR.
           const vault = opts.vault ?? (config.vault ? upstream(metrics).vault : undefined);
           return new Controller({
-            config, nomad, source, metrics, logger: opts.logger, clock: opts.clock, consul,
+            config, nomad, source, metrics, logger: opts.logger, clock: opts.clock, consul, history,
             ...(vault ? { vault } : {}),
             ...(leader ? { canWrite: () => leader.canWrite(), leaderId: () => leader.leaderId() } : {}),
           });
         },
-        inject: [NOMAD, SOURCE, METRICS, LEADER, CONSUL],
+        inject: [NOMAD, SOURCE, METRICS, LEADER, CONSUL, HISTORY],
       },
       DroverLifecycle,
       ...HTTP_PROVIDERS,
     ];
-    return { module: DroverModule, controllers: HTTP_CONTROLLERS, providers };
+    return { module: DroverModule, controllers: [...HTTP_CONTROLLERS, ...UI_CONTROLLERS], providers };
   }
 }
 

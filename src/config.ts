@@ -3,6 +3,7 @@
 // every problem at once (immich's habit). Tokens are kept out of toJSON() so they can never be logged.
 import { isIpAddress } from './spec/net.js';
 import { parseDurationMs } from './core/duration.js';
+import { parseNotifyConfig, type NotifyConfig } from './notify/config.js';
 
 export interface ClusterDefaults {
   /** DROVER_DATACENTERS, comma-separated; default `dc1` */
@@ -78,6 +79,8 @@ export interface Config {
   leaderElection: 'none' | 'consul';
   leaderKey: string;
   leaderTtlMs: number;
+  /** outgoing notifications (DROVER_NOTIFY_*, src/notify/config.ts); no targets = off */
+  notify: NotifyConfig;
 }
 
 export class ConfigError extends Error {
@@ -235,6 +238,7 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
     leaderElection: leaderElection === 'consul' ? 'consul' : 'none',
     leaderKey: str('DROVER_LEADER_KEY', 'drover/leader')!,
     leaderTtlMs: duration('DROVER_LEADER_TTL', '15s', 10_000),
+    notify: parseNotifyConfig(str, problems),
   };
 
   for (const [name, file] of [
@@ -270,6 +274,7 @@ export function redactConfig(c: Config): unknown {
     vault: c.vault ? { ...c.vault, token: r(c.vault.token) } : undefined,
     webhookSecret: r(c.webhookSecret),
     adminToken: r(c.adminToken),
+    notify: { ...c.notify, targets: c.notify.targets.map((t) => ({ form: t.form, url: '<redacted>' })) },
   };
 }
 

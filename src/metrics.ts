@@ -18,6 +18,9 @@ export const GIT_FETCH_RESULTS = ['success', 'error'] as const;
 export const DRIFT_SOURCES = ['resync', 'event', 'snapshot'] as const;
 /** node registrar (src/registrar/): registrations wanted and held, wanted but not yet written, and containers whose state a pass could not learn */
 export const REGISTRAR_STATES = ['registered', 'pending', 'unknown'] as const;
+/** outgoing notifications (src/notify/): the two forms, and what became of each message */
+export const NOTIFY_TARGETS = ['webhook', 'slack'] as const;
+export const NOTIFY_RESULTS = ['sent', 'failed', 'dropped', 'deduplicated'] as const;
 
 export class Metrics implements UpstreamObserver {
   readonly registry = new Registry();
@@ -55,6 +58,8 @@ export class Metrics implements UpstreamObserver {
   readonly conflicts: Gauge;
   readonly readiness: Gauge<'check'>;
   readonly brokenFiles: Gauge;
+  readonly notifications: Counter<'target' | 'result'>;
+  readonly notifyQueueDepth: Gauge<'target'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -96,6 +101,9 @@ export class Metrics implements UpstreamObserver {
     this.readiness = new Gauge({ name: 'drover_readiness', help: '1 when the named readiness check passes, 0 when it fails (a check that does not apply reads 1).', labelNames: ['check'], registers });
     this.brokenFiles = new Gauge({ name: 'drover_broken_files', help: 'Files of the current snapshot that failed to load at all (listed in GET /apps brokenFiles).', registers });
 
+    this.notifications = new Counter({ name: 'drover_notifications_total', help: 'Outgoing notifications by target form and result (sent, failed after retries, dropped from a full queue, deduplicated).', labelNames: ['target', 'result'], registers });
+    this.notifyQueueDepth = new Gauge({ name: 'drover_notification_queue_depth', help: 'Notifications waiting to be sent, by target form.', labelNames: ['target'], registers });
+
     // Every label combination known up front starts at 0 so dashboards and rate() have no gaps.
     for (const r of RECONCILE_RESULTS) this.reconcileTotal.inc({ result: r }, 0);
     for (const c of ERROR_CODES) this.reconcileErrors.inc({ code: c }, 0);
@@ -117,6 +125,10 @@ export class Metrics implements UpstreamObserver {
     this.leader.set(0);
     this.ready.set(0);
     for (const st of REGISTRAR_STATES) this.registrarServices.set({ state: st }, 0);
+    for (const target of NOTIFY_TARGETS) {
+      this.notifyQueueDepth.set({ target }, 0);
+      for (const result of NOTIFY_RESULTS) this.notifications.inc({ target, result }, 0);
+    }
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 

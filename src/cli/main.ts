@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   diff: async () => (await import('./commands/diff.js')).registerDiff,
   run: async () => (await import('./commands/run.js')).registerRun,
   sim: async () => (await import('./commands/sim.js')).registerSim,
+  status: async () => (await import('./commands/status.js')).registerStatus,
 };
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {

@@ -16,6 +16,7 @@ import type { AppStatus } from '../core/status.js';
 import type { Metrics } from '../metrics.js';
 import type { SnapshotSource } from '../source/types.js';
 import type { ControllerApi, ReadinessCheck } from './types.js';
+import type { HistorySink } from './history.js';
 import type { AppRecord } from './app-record.js';
 import { applySnapshot, type DesiredState } from './desired.js';
 import { AppliedStore } from './applied-store.js';
@@ -47,6 +48,8 @@ export interface ControllerDeps {
   store?: AppliedStore;
   /** store writes are batched for this long (default 1 s) */
   storeFlushDelayMs?: number;
+  /** the per-app event log the web UI and notifications read (history.ts) */
+  history?: HistorySink;
 }
 
 /** What POST /apps/:ns/:name/approve-prune came to. */
@@ -105,6 +108,7 @@ export class Controller implements ControllerApi {
       nomadUnreachable: () => this.upstreams.unreachable('nomad'),
       touch: (key) => this.touch(key),
       nomadVersion: () => this.nomadVersion,
+      ...(deps.history ? { history: deps.history } : {}),
     };
     this.verifier = deps.consul ? { consul: deps.consul, nomad: deps.nomad, metrics: deps.metrics, logger: deps.logger, clock: this.clock } : undefined;
     this.queue = new WorkQueue({
@@ -383,6 +387,7 @@ export class Controller implements ControllerApi {
     }
     this.snapshotError = undefined;
     this.desired = result.desired;
+    if (this.deps.history) for (const s of this.listApps()) this.deps.history.observe(s);
     for (const key of result.enqueue) this.enqueue(key, 'snapshot');
     await this.resync();
   }
@@ -451,7 +456,10 @@ export class Controller implements ControllerApi {
       clock: this.clock, canWrite: () => this.canWrite(), records: this.records, store: this.store,
       descends: (ancestor, revision) => this.descends(ancestor, revision),
     });
-    for (const o of this.orphans) if (o.status.lastAction === 'delete') this.touch(jobKey(o.status.namespace, o.status.name));
+    for (const o of this.orphans) {
+      if (o.status.lastAction === 'delete') this.touch(jobKey(o.status.namespace, o.status.name));
+      this.deps.history?.observe(o.status);
+    }
     let conflicts = 0;
     for (const rec of this.records.values()) if (rec.decision?.action.kind === 'conflict') conflicts += 1;
     this.deps.metrics.conflicts.set(conflicts);

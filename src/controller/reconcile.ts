@@ -17,6 +17,7 @@ import { withLegacyMeta } from '../core/render/index.js';
 import { deriveSync } from '../core/status.js';
 import type { DRIFT_SOURCES, Metrics } from '../metrics.js';
 import type { AppliedStore } from './applied-store.js';
+import type { HistorySink } from './history.js';
 import { seenFrom, slimAllocs, type AppRecord } from './app-record.js';
 import { applyHealth } from './service-verify.js';
 import { vaultGate } from './vault-gate.js';
@@ -48,6 +49,8 @@ export interface ReconcileContext {
   touch: (key: string) => void;
   /** the Nomad version drover talks to, once known */
   nomadVersion: () => NomadVersion | undefined;
+  /** the per-app event log (web UI, notifications) */
+  history?: HistorySink;
 }
 
 export async function reconcileApp(rec: AppRecord, source: DriftSource, ctx: ReconcileContext): Promise<WorkResult> {
@@ -166,6 +169,13 @@ async function apply(rec: AppRecord, action: Extract<AppAction, { kind: 'create'
   if (action.cause === 'heal') ctx.metrics.selfHeal.inc({ namespace: ns, app: rec.name });
   const what = action.cause === 'heal' ? 'job healed' : action.cause === 'adopt' ? 'job adopted' : action.cause === 'rollout' ? 'job rolled out' : 'job created';
   ctx.logger.info(what, { app: rec.key, action: action.kind, cause: action.cause, fields: rec.decision?.diff?.fields, jobModifyIndex: resp.JobModifyIndex });
+  const kind = action.cause === 'heal' ? 'drift-healed' : action.cause === 'new' ? 'created' : 'rollout-started';
+  const fields = rec.decision?.diff?.fields ?? 0;
+  ctx.history?.record({
+    namespace: ns, name: rec.name, kind,
+    message: `${action.cause === 'heal' ? `drift healed (${fields} fields)` : action.cause === 'adopt' ? 'unmanaged job adopted' : action.cause === 'new' ? 'job created' : 'new spec registered'}, job modify index ${resp.JobModifyIndex}`,
+    ...(rec.status.source?.revision ? { revision: rec.status.source.revision } : {}),
+  });
   // What we just wrote is what the next pass will see; the event for our own write then costs one read.
   rec.seen = { exists: true, jobModifyIndex: resp.JobModifyIndex, modifyIndex: resp.JobModifyIndex, stop: false };
   rec.applied = true;
@@ -204,6 +214,7 @@ function recordDrift(rec: AppRecord, diff: JobDiffResult, source: DriftSource, c
     rec.status.driftFirstSeen = new Date(now).toISOString();
     ctx.metrics.driftDetected.inc({ ...labels, source });
     ctx.metrics.driftFirstSeen.set(labels, Math.floor(now / 1000));
+    ctx.history?.record({ namespace: rec.namespace, name: rec.name, kind: 'drift-detected', message: `${diff.kind === 'drift' ? `${diff.fields} fields differ from git` : `the job is ${diff.kind}`} (seen by ${source})`, revision: rec.status.source?.revision });
   }
   rec.status.drift = redactPatch(diff.patch, rec.desired);
   ctx.metrics.appDrift.set(labels, 1);
@@ -245,7 +256,7 @@ async function refreshHealth(rec: AppRecord, live: NomadJob | null, changed: boo
  * The one place an app's served status is derived: sync from the decision and its outcome, the decision
  * itself, conflict and error details. Everything else only records observations on the record.
  */
-export function publish(rec: AppRecord, ctx: { metrics: Metrics; nomadUnreachable?: () => boolean }): void {
+export function publish(rec: AppRecord, ctx: { metrics: Metrics; nomadUnreachable?: () => boolean; history?: HistorySink }): void {
   const d = rec.decision;
   const st = rec.status;
   st.sync = deriveSync({
@@ -263,6 +274,7 @@ export function publish(rec: AppRecord, ctx: { metrics: Metrics; nomadUnreachabl
   st.lastError = rec.error ? { code: rec.error.code, message: rec.error.message, at: rec.error.at } : undefined;
   if (rec.problems) st.lastAction = 'none';
   ctx.metrics.setAppInfo(rec.namespace, rec.name, st.sync, st.health);
+  ctx.history?.observe(st);
 }
 
 function causeOf(a: AppAction): string | undefined {
