@@ -183,6 +183,20 @@ function decodeId(raw: string): string {
   return raw; // SimServer already percent-decodes path parameters (url.PathUnescape in Traefik)
 }
 
+/** `GET /api/rawdata`'s body (pkg/api/handler.go getRuntimeConfiguration). */
+export function rawDataJson(rt: RuntimeConfig): Obj {
+  const obj = <T>(m: Map<string, T>, f: (v: T) => Obj) => (m.size ? Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, f(v)])) : undefined);
+  return ordered({
+    routers: obj(rt.routers, (r) => routerJson(r, false)),
+    middlewares: obj(rt.middlewares, (m) => m),
+    services: obj(rt.services, (s) => ordered({ ...serviceBody(s, false), serverStatus: s.serverStatus }, [...SERVICE_KEYS, 'serverStatus'])),
+    tcpRouters: obj(rt.tcpRouters, (r) => routerJson(r, true)),
+    tcpServices: obj(rt.tcpServices, (s) => ordered({ ...serviceBody(s, true), serverStatus: s.serverStatus }, [...TCP_SERVICE_KEYS, 'serverStatus'])),
+    udpRouters: obj(rt.udpRouters, (r) => routerJson(r, true)),
+    udpServices: obj(rt.udpServices, (s) => serviceBody(s, true)),
+  }, ['routers', 'middlewares', 'services', 'tcpRouters', 'tcpMiddlewares', 'tcpServices', 'udpRouters', 'udpServices']);
+}
+
 export function registerApiRoutes(server: SimServer, st: ApiState): void {
   const routers = (tcp: boolean) => (tcp ? st.runtime().tcpRouters : st.runtime().routers);
   const services = (tcp: boolean) => (tcp ? st.runtime().tcpServices : st.runtime().services);
@@ -202,19 +216,7 @@ export function registerApiRoutes(server: SimServer, st: ApiState): void {
       return s ? jsonReply(serviceRepr(id, s, tcp)) : apiError(`service not found: ${id}`, 404);
     });
   }
-  server.route('GET', '/api/rawdata', () => {
-    const rt = st.runtime();
-    const obj = <T>(m: Map<string, T>, f: (v: T) => Obj) => (m.size ? Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, f(v)])) : undefined);
-    return jsonReply(ordered({
-      routers: obj(rt.routers, (r) => routerJson(r, false)),
-      middlewares: obj(rt.middlewares, (m) => m),
-      services: obj(rt.services, (s) => ordered({ ...serviceBody(s, false), serverStatus: s.serverStatus }, [...SERVICE_KEYS, 'serverStatus'])),
-      tcpRouters: obj(rt.tcpRouters, (r) => routerJson(r, true)),
-      tcpServices: obj(rt.tcpServices, (s) => ordered({ ...serviceBody(s, true), serverStatus: s.serverStatus }, [...TCP_SERVICE_KEYS, 'serverStatus'])),
-      udpRouters: obj(rt.udpRouters, (r) => routerJson(r, true)),
-      udpServices: obj(rt.udpServices, (s) => serviceBody(s, true)),
-    }, ['routers', 'middlewares', 'services', 'tcpRouters', 'tcpMiddlewares', 'tcpServices', 'udpRouters', 'udpServices']));
-  });
+  server.route('GET', '/api/rawdata', () => jsonReply(rawDataJson(st.runtime())));
   server.route('GET', '/api/overview', () => {
     const rt = st.runtime();
     const section = (m: Map<string, { status?: unknown }>) => {
