@@ -10,6 +10,8 @@ import type { EntryPointSpec, RouterInfo, RuntimeConfig, ServiceInfo } from './r
 
 export interface ApiState {
   runtime(): RuntimeConfig;
+  /** awaited before every answer that shows the runtime (the sim reads its providers lazily) */
+  fresh(): Promise<void>;
   entryPoints: EntryPointSpec[];
   /** providers as the overview names them (`ConsulCatalog`, `Nomad`) */
   providerNames: string[];
@@ -198,26 +200,30 @@ export function rawDataJson(rt: RuntimeConfig): Obj {
 }
 
 export function registerApiRoutes(server: SimServer, st: ApiState): void {
+  const route = (path: string, handler: (req: SimRequest) => SimReply) => server.route('GET', path, async (req) => {
+    await st.fresh();
+    return handler(req);
+  });
   const routers = (tcp: boolean) => (tcp ? st.runtime().tcpRouters : st.runtime().routers);
   const services = (tcp: boolean) => (tcp ? st.runtime().tcpServices : st.runtime().services);
   for (const [proto, tcp] of [['http', false], ['tcp', true]] as const) {
-    server.route('GET', `/api/${proto}/routers`, (req) =>
+    route(`/api/${proto}/routers`, (req) =>
       listReply(req, [...routers(tcp)].filter(([n, r]) => keepRouter(n, r, criterion(req.query))).map(([n, r]) => routerRepr(n, r, tcp)), ROUTER_SORT));
-    server.route('GET', `/api/${proto}/routers/:id`, (req) => {
+    route(`/api/${proto}/routers/:id`, (req) => {
       const id = decodeId(req.params.id ?? '');
       const r = routers(tcp).get(id);
       return r ? jsonReply(routerRepr(id, r, tcp)) : apiError(`router not found: ${id}`, 404);
     });
-    server.route('GET', `/api/${proto}/services`, (req) =>
+    route(`/api/${proto}/services`, (req) =>
       listReply(req, [...services(tcp)].filter(([n, s]) => keepService(n, s, criterion(req.query))).map(([n, s]) => serviceRepr(n, s, tcp)), SERVICE_SORT));
-    server.route('GET', `/api/${proto}/services/:id`, (req) => {
+    route(`/api/${proto}/services/:id`, (req) => {
       const id = decodeId(req.params.id ?? '');
       const s = services(tcp).get(id);
       return s ? jsonReply(serviceRepr(id, s, tcp)) : apiError(`service not found: ${id}`, 404);
     });
   }
-  server.route('GET', '/api/rawdata', () => jsonReply(rawDataJson(st.runtime())));
-  server.route('GET', '/api/overview', () => {
+  route('/api/rawdata', () => jsonReply(rawDataJson(st.runtime())));
+  route('/api/overview', () => {
     const rt = st.runtime();
     const section = (m: Map<string, { status?: unknown }>) => {
       let warnings = 0;

@@ -2,8 +2,11 @@
 // (sources.ts), builds each provider's dynamic configuration as Traefik does (labels.ts,
 // provider.ts), turns it into the runtime view its API reports (runtime.ts), and serves that API
 // (api.ts) on a SimServer (fault injection, counters, /_sim/*). It does not proxy traffic.
-// Like Traefik it polls (providers' refreshInterval, 15 s by default, shorter here), keeps the last
-// configuration of a provider whose read failed, and applies nothing until the first read succeeded.
+// Traefik polls its providers in the background (refreshInterval, 15 s by default). The sim reads
+// them lazily instead: an API answer is preceded by a read when the last one is older than
+// refreshIntervalMs. Its view is never staler than that when asked, and an unused sim sends the
+// simulated Consul and Nomad nothing (their request counters and injected faults stay the tests').
+// Like Traefik it keeps the last configuration of a provider whose read failed.
 // /_sim/traefik/refresh reads the providers now; /_sim/traefik/log shows what Traefik would have logged.
 // This folder must not import drover's clients, controller or core logic.
 import { SimServer } from '../http.js';
@@ -27,7 +30,7 @@ export interface TraefikSimOptions {
   entryPoints?: EntryPointSpec[];
   /** consulCatalog strictChecks (default passing, warning) */
   strictChecks?: string[];
-  /** how often providers are read (default 200 ms; Traefik's own default is 15 s); 0 = only on refresh() */
+  /** an API answer is preceded by a provider read when the last one is older than this (default 200 ms; Traefik polls every 15 s); 0 = only refresh() reads */
   refreshIntervalMs?: number;
   /** per provider read */
   timeoutMs?: number;
@@ -84,6 +87,8 @@ export function createTraefikSim(opts: TraefikSimOptions = {}): TraefikSim {
   const errors: Record<string, string> = {};
   const apiEntryPoint = entryPoints.some((e) => e.name === 'traefik') ? 'traefik' : undefined;
   let runtime: RuntimeConfig = buildRuntime(configs, { entryPoints, apiEntryPoint });
+  const interval = opts.refreshIntervalMs ?? 200;
+  let lastRead = Number.NEGATIVE_INFINITY;
   let inflight: Promise<void> | undefined;
   let again = false;
 
@@ -107,6 +112,7 @@ export function createTraefikSim(opts: TraefikSimOptions = {}): TraefikSim {
     if (logs.length > 1000) logs.splice(0, logs.length - 1000);
     conflicts = found;
     runtime = buildRuntime(configs, { entryPoints, apiEntryPoint });
+    lastRead = Date.now();
   };
 
   /** One read at a time; a refresh asked for during a read runs once more after it. */
@@ -124,8 +130,12 @@ export function createTraefikSim(opts: TraefikSimOptions = {}): TraefikSim {
     return inflight;
   };
 
+  const fresh = async (): Promise<void> => {
+    if (interval <= 0 || slots.length === 0 || Date.now() - lastRead < interval) return;
+    await refresh();
+  };
   registerApiRoutes(server, {
-    runtime: () => runtime, entryPoints, version: '3.7.9-sim',
+    runtime: () => runtime, fresh, entryPoints, version: '3.7.9-sim',
     providerNames: [...(opts.consul ? ['ConsulCatalog'] : []), ...(opts.nomad ? ['Nomad'] : [])],
   });
   server.route(['POST', 'PUT'], '/_sim/traefik/refresh', async () => {
@@ -135,8 +145,6 @@ export function createTraefikSim(opts: TraefikSimOptions = {}): TraefikSim {
   server.route('GET', '/_sim/traefik/log', () => ({ json: logs }));
   server.route('GET', '/_sim/traefik/conflicts', () => ({ json: conflicts }));
 
-  let timer: NodeJS.Timeout | undefined;
-  const interval = opts.refreshIntervalMs ?? 200;
   return {
     server,
     get url() {
@@ -144,18 +152,9 @@ export function createTraefikSim(opts: TraefikSimOptions = {}): TraefikSim {
     },
     async listen(port = 0, host = '127.0.0.1') {
       const { url } = await server.listen(port, host);
-      if (interval > 0 && slots.length > 0) {
-        const tick = () => {
-          timer = setTimeout(() => void refresh().catch(() => undefined).finally(() => { if (timer) tick(); }), interval);
-          timer.unref();
-        };
-        tick();
-      }
       return url;
     },
     async close() {
-      if (timer) clearTimeout(timer);
-      timer = undefined;
       await inflight?.catch(() => undefined);
       await server.close();
     },
