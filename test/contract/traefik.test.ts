@@ -171,16 +171,47 @@ const cases: Record<string, Case> = {
     t.deepEqual(r.routers.map((x) => [x.protocol, x.state, x.serversUp]), [['http', 'enabled', 1], ['tcp', 'enabled', 1]]);
   },
 
+  'representation details: TLS options, qualified middlewares, a disabled router\'s service still built, TCP passthrough false, merge by value': async (t, e) => {
+    const [tls, mw, tcp, order, scheme, two] = ['tls', 'mw', 'tcptls', 'order', 'scheme', 'twosvc'].map(uniq) as [string, string, string, string, string, string];
+    await e.register(tls, ['traefik.enable=true', `traefik.http.routers.${tls}.rule=Host(\`${tls}\`)`, `traefik.http.routers.${tls}.entrypoints=websecure`, `traefik.http.routers.${tls}.tls=true`, `traefik.http.routers.${tls}.tls.certresolver=le`]);
+    const m = await e.register(mw, ['traefik.enable=true', `traefik.http.routers.${mw}.rule=Host(\`${mw}\`)`, `traefik.http.routers.${mw}.middlewares=nope`]);
+    await e.register(tcp, ['traefik.enable=true', `traefik.tcp.routers.${tcp}.rule=HostSNI(\`${tcp}.example.com\`)`, `traefik.tcp.routers.${tcp}.entrypoints=grpc`, `traefik.tcp.routers.${tcp}.tls=true`]);
+    for (const eps of ['web,websecure', 'websecure,web']) await e.register(order, ['traefik.enable=true', `traefik.http.routers.${order}.rule=Host(\`${order}\`)`, `traefik.http.routers.${order}.entrypoints=${eps}`]);
+    for (const sch of ['h2c', 'http']) await e.register(scheme, ['traefik.enable=true', `traefik.http.routers.${scheme}.rule=Host(\`${scheme}\`)`, `traefik.http.services.${scheme}.loadbalancer.server.scheme=${sch}`]);
+    await e.register(two, ['traefik.enable=true', `traefik.tcp.routers.${two}.rule=HostSNI(\`*\`)`, `traefik.tcp.routers.${two}.entrypoints=grpc`, `traefik.tcp.services.${two}-a.loadbalancer.server.port=1`, `traefik.tcp.services.${two}-b.loadbalancer.server.port=2`]);
+    const tlsRouter = (await e.until(`/api/http/routers/${tls}@consulcatalog`, (x) => x.status === 200, 'tls')).json;
+    t.deepEqual(tlsRouter.tls, { options: 'default', certResolver: 'le' }, 'the item representation names the default TLS options');
+    const mwRouter = (await e.until(`/api/http/routers/${mw}@consulcatalog`, (x) => x.status === 200, 'mw')).json;
+    t.like(mwRouter, { middlewares: ['nope@consulcatalog'], status: 'disabled', error: ['middleware "nope@consulcatalog" does not exist'] });
+    t.deepEqual((await e.get(`/api/http/services/${mw}@consulcatalog`)).json.serverStatus, { [`http://${m.address}:${m.port}`]: 'UP' }, 'the service was built before the middleware chain failed');
+    t.like((await e.until(`/api/tcp/routers/${tcp}@consulcatalog`, (x) => x.status === 200, 'tcp tls')).json, { tls: { passthrough: false }, status: 'enabled' });
+    await e.until(`/api/http/services/${scheme}@consulcatalog`, (x) => x.json?.loadBalancer?.servers?.length === 2, 'scheme merge');
+    const schemes = (await e.get(`/api/http/services/${scheme}@consulcatalog`)).json.loadBalancer.servers.map((x: any) => x.url.split(':')[0]).sort();
+    t.deepEqual(schemes, ['h2c', 'http'], 'the scheme goes into each server URL: services with different schemes still merge');
+    await e.until(`/api/http/services/${order}@consulcatalog`, (x) => x.json?.loadBalancer?.servers?.length === 2, 'order instances read');
+    t.is((await e.get(`/api/http/routers/${order}@consulcatalog`)).status, 404, 'entry points in another order are another value: dropped');
+    t.is((await e.get(`/api/tcp/routers/${two}@consulcatalog`)).status, 404, 'a router without service among two services is dropped');
+    const api = (await e.get('/api/http/routers/api@internal')).text;
+    t.regex(api, /"ruleSyntax":"default","priority":9223372036854775806,/);
+    t.regex(api, /"priorityStr":"9223372036854775806"/);
+  },
+
   'API plumbing: entry points, paging past the end is a 400 with Traefik\'s message, X-Next-Page': async (t, e) => {
-    const eps = (await e.get('/api/entrypoints')).json.map((x: any) => [x.name, x.address]);
-    for (const ep of [['grpc', ':7233'], ['web', ':80'], ['websecure', ':443']]) t.true(eps.some((x: string[]) => x[0] === ep[0] && x[1] === ep[1]), `entry point ${ep[0]}`);
+    const eps = (await e.get('/api/entrypoints')).json as any[];
+    for (const ep of [['grpc', ':7233'], ['web', ':80'], ['websecure', ':443']]) t.true(eps.some((x) => x.name === ep[0] && x.address === ep[1]), `entry point ${ep[0]}`);
+    const { address: _a, name: _n, ...web } = eps.find((x) => x.name === 'web');
+    t.deepEqual(web, {
+      transport: { lifeCycle: { graceTimeOut: '10s' }, respondingTimeouts: { readTimeout: '1m0s', idleTimeout: '3m0s' } }, forwardedHeaders: {},
+      http: { sanitizePath: true, maxHeaderBytes: 1048576, underscoreHeadersStrategy: 'keep' },
+      http2: { maxConcurrentStreams: 250, maxDecoderHeaderTableSize: 4096, maxEncoderHeaderTableSize: 4096 }, udp: { timeout: '3s' },
+    }, 'an entry point with its defaults');
     const list = await e.get('/api/http/routers?per_page=1');
     t.is(list.json.length, 1);
     t.is(list.headers.get('x-next-page'), '2');
     const past = await e.get('/api/http/routers?per_page=1&page=100000');
     t.is(past.status, 400);
     t.is(past.text, '{"message":"invalid request: page: 100000, per_page: 1"}\n');
-    t.like((await e.get('/api/overview')).json, { providers: ['ConsulCatalog'] });
+    t.like((await e.get('/api/overview')).json, { providers: ['ConsulCatalog'], certificates: { total: 0, warnings: 0, errors: 0 }, features: { tracing: '', metrics: '', accessLog: false } });
   },
 };
 
@@ -190,6 +221,14 @@ const consulSim = createConsulSim();
 const simConsulUrl = await consulSim.listen();
 const traefikSim = createTraefikSim({ consul: { addr: simConsulUrl }, refreshIntervalMs: 50 });
 const simTraefikUrl = await traefikSim.listen();
+
+const realTraefik = process.env.DROVER_CONTRACT_TRAEFIK_ADDR?.replace(/\/+$/, '');
+const realConsul = process.env.DROVER_CONTRACT_TRAEFIK_CONSUL_ADDR?.replace(/\/+$/, '');
+// (every await before the first test declaration: ava wants them declared synchronously)
+const version = realTraefik
+  ? await fetch(`${realTraefik}/api/version`).then((r) => r.json() as Promise<{ Version?: string }>).then((v) => v.Version ?? '?', () => '?')
+  : '';
+
 test.after.always(async () => {
   await traefikSim.close();
   await consulSim.close();
@@ -199,10 +238,7 @@ for (const [title, body] of Object.entries(cases)) {
   test(`sim: ${title}`, (t) => body(t, new Env({ traefik: simTraefikUrl, consul: simConsulUrl, label: 'sim' }, t)));
 }
 
-const realTraefik = process.env.DROVER_CONTRACT_TRAEFIK_ADDR?.replace(/\/+$/, '');
-const realConsul = process.env.DROVER_CONTRACT_TRAEFIK_CONSUL_ADDR?.replace(/\/+$/, '');
 if (realTraefik && realConsul) {
-  const version = await fetch(`${realTraefik}/api/version`).then((r) => r.json() as Promise<{ Version?: string }>).then((v) => v.Version ?? '?', () => '?');
   for (const [title, body] of Object.entries(cases)) {
     test(`real traefik ${version}: ${title}`, (t) => body(t, new Env({ traefik: realTraefik, consul: realConsul, label: `traefik ${version}` }, t)));
   }

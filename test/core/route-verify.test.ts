@@ -8,7 +8,7 @@ import { renderJob } from '../../src/core/render/index.js';
 import {
   expectedRoutersFromJob, expectedRoutersOfService, verifyRoutes, viewFromRawData, type RouteInstance, type RouteVerifyResult, type TraefikRawData,
 } from '../../src/core/route-verify.js';
-import { rawDataJson } from '../../src/sim/traefik/api.js';
+import { goJson, rawDataJson } from '../../src/sim/traefik/api.js';
 import { DEFAULT_ENTRYPOINTS } from '../../src/sim/traefik/index.js';
 import { buildProviderConfig, type ServiceItem } from '../../src/sim/traefik/provider.js';
 import { buildRuntime } from '../../src/sim/traefik/runtime.js';
@@ -47,7 +47,7 @@ function instancesOf(job: NomadJob, over: Partial<ServiceItem> = {}): ServiceIte
 function traefik(consul: ServiceItem[], nomad: Record<string, ServiceItem[]> = {}): TraefikRawData {
   const providers = new Map([['consulcatalog', buildProviderConfig(consul, { kind: 'consulcatalog', prefix: 'traefik', exposedByDefault: false })]]);
   for (const [name, items] of Object.entries(nomad)) providers.set(name, buildProviderConfig(items, { kind: 'nomad', prefix: 'traefik', exposedByDefault: false }));
-  return JSON.parse(JSON.stringify(rawDataJson(buildRuntime(providers, { entryPoints: DEFAULT_ENTRYPOINTS, apiEntryPoint: 'traefik' })))) as TraefikRawData;
+  return JSON.parse(goJson(rawDataJson(buildRuntime(providers, { entryPoints: DEFAULT_ENTRYPOINTS, apiEntryPoint: 'traefik' })))) as TraefikRawData;
 }
 
 const asInstances = (items: ServiceItem[]): RouteInstance[] => items.map((i) => ({ service: i.name, tags: i.tags, status: i.status }));

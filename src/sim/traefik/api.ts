@@ -32,6 +32,11 @@ function ordered(src: Obj, keys: string[], keep: string[] = []): Obj {
   return out;
 }
 
+/** Go's encoding/json writes map keys sorted. */
+function sortedKeys<T>(m: Record<string, T> | undefined): Record<string, T> | undefined {
+  return m && Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
 function isEmpty(v: unknown): boolean {
   if (v === false || v === 0 || v === '') return true;
   if (Array.isArray(v)) return v.length === 0;
@@ -44,20 +49,21 @@ const TCP_ROUTER_KEYS = ['entryPoints', 'middlewares', 'service', 'rule', 'ruleS
 const SERVICE_KEYS = ['middlewares', 'loadBalancer', 'highestRandomWeight', 'weighted', 'mirroring', 'failover', 'error', 'status', 'usedBy'];
 const TCP_SERVICE_KEYS = ['loadBalancer', 'weighted', 'error', 'status', 'usedBy'];
 
-function routerTls(tls: Obj | undefined, tcp: boolean): Obj | undefined {
+function routerTls(tls: Obj | undefined, tcp: boolean, representation: boolean): Obj | undefined {
   if (!tls) return undefined;
-  // newRouterRepresentation fills the default TLS options name (pkg/api/handler_http.go)
-  const t = tcp ? tls : { ...tls, options: tls.options || 'default' };
+  // newRouterRepresentation fills the default TLS options name (pkg/api/handler_http.go); rawdata shows
+  // the runtime as it is (in Traefik that fill mutates the runtime, so rawdata shows it after a list call)
+  const t = tcp ? { passthrough: false, ...tls } : representation ? { ...tls, options: tls.options || 'default' } : tls;
   return tcp
     ? ordered(t, ['passthrough', 'options', 'certResolver', 'domains'], ['passthrough'])
     : ordered(t, ['options', 'certResolver', 'domains']);
 }
 
-function routerJson(r: RouterInfo, tcp: boolean): Obj {
+function routerJson(r: RouterInfo, tcp: boolean, representation = false): Obj {
   const obs = r.observability as Obj | undefined;
   const shaped: Obj = {
     ...r,
-    tls: routerTls(r.tls as Obj | undefined, tcp),
+    tls: routerTls(r.tls as Obj | undefined, tcp, representation),
     observability: obs ? ordered(obs, ['accessLogs', 'metrics', 'tracing', 'traceVerbosity'], ['accessLogs', 'metrics', 'tracing']) : undefined,
   };
   return ordered(shaped, tcp ? TCP_ROUTER_KEYS : ROUTER_KEYS);
@@ -85,19 +91,24 @@ function serviceType(s: ServiceInfo): string | undefined {
 const providerOf = (name: string) => name.split('@')[1] ?? '';
 
 function routerRepr(name: string, r: RouterInfo, tcp: boolean): Obj {
-  return { ...routerJson(r, tcp), name, provider: providerOf(name), priorityStr: String(r.priority ?? 0) };
+  return { ...routerJson(r, tcp, true), name, provider: providerOf(name), priorityStr: String(r.priority ?? 0) };
 }
 
 function serviceRepr(name: string, s: ServiceInfo, tcp: boolean): Obj {
-  return ordered({ ...serviceBody(s, tcp), name, provider: providerOf(name), type: serviceType(s), serverStatus: s.serverStatus },
+  return ordered({ ...serviceBody(s, tcp), name, provider: providerOf(name), type: serviceType(s), serverStatus: sortedKeys(s.serverStatus) },
     [...(tcp ? TCP_SERVICE_KEYS : SERVICE_KEYS), 'name', 'provider', 'type', 'serverStatus']);
 }
 
 // ---- replies ---------------------------------------------------------------------------------------
 
-/** Go's json.Encoder adds a newline; the sim server would not, so the body is written as text. */
+/** Go's json.Encoder adds a newline; the sim server would not, so the body is written as text. 64-bit integers (BigInt) are written as bare numbers. */
 function jsonReply(value: unknown, status = 200, headers: Record<string, string> = {}): SimReply {
-  return { status, text: `${JSON.stringify(value)}\n`, headers: { 'Content-Type': 'application/json', ...headers } };
+  return { status, text: `${goJson(value)}\n`, headers: { 'Content-Type': 'application/json', ...headers } };
+}
+
+/** JSON text as Traefik writes it: 64-bit integers (BigInt here) as bare numbers. */
+export function goJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `@@int64:${v}@@` : v)).replace(/"@@int64:(-?\d+)@@"/g, '$1');
 }
 
 /** writeError → http.Error: text/plain, nosniff, the JSON message and a newline. */
@@ -191,9 +202,9 @@ export function rawDataJson(rt: RuntimeConfig): Obj {
   return ordered({
     routers: obj(rt.routers, (r) => routerJson(r, false)),
     middlewares: obj(rt.middlewares, (m) => m),
-    services: obj(rt.services, (s) => ordered({ ...serviceBody(s, false), serverStatus: s.serverStatus }, [...SERVICE_KEYS, 'serverStatus'])),
+    services: obj(rt.services, (s) => ordered({ ...serviceBody(s, false), serverStatus: sortedKeys(s.serverStatus) }, [...SERVICE_KEYS, 'serverStatus'])),
     tcpRouters: obj(rt.tcpRouters, (r) => routerJson(r, true)),
-    tcpServices: obj(rt.tcpServices, (s) => ordered({ ...serviceBody(s, true), serverStatus: s.serverStatus }, [...TCP_SERVICE_KEYS, 'serverStatus'])),
+    tcpServices: obj(rt.tcpServices, (s) => ordered({ ...serviceBody(s, true), serverStatus: sortedKeys(s.serverStatus) }, [...TCP_SERVICE_KEYS, 'serverStatus'])),
     udpRouters: obj(rt.udpRouters, (r) => routerJson(r, true)),
     udpServices: obj(rt.udpServices, (s) => serviceBody(s, true)),
   }, ['routers', 'middlewares', 'services', 'tcpRouters', 'tcpMiddlewares', 'tcpServices', 'udpRouters', 'udpServices']);
@@ -238,13 +249,16 @@ export function registerApiRoutes(server: SimServer, st: ApiState): void {
       http: { routers: section(rt.routers), services: section(rt.services), middlewares: section(rt.middlewares) },
       tcp: { routers: section(rt.tcpRouters), services: section(rt.tcpServices), middlewares: section(new Map()) },
       udp: { routers: section(rt.udpRouters), services: section(rt.udpServices) },
+      certificates: { total: 0, warnings: 0, errors: 0 },
       features: { tracing: '', metrics: '', accessLog: false },
       providers: st.providerNames,
     });
   });
+  // static.EntryPoint with its SetDefaults (pkg/config/static/entrypoints.go), as Traefik v3.7 serves it
   const epJson = (e: EntryPointSpec) => ({
     address: e.address, transport: { lifeCycle: { graceTimeOut: '10s' }, respondingTimeouts: { readTimeout: '1m0s', idleTimeout: '3m0s' } },
-    forwardedHeaders: {}, http: {}, http2: { maxConcurrentStreams: 250 }, udp: { timeout: '3s' }, name: e.name,
+    forwardedHeaders: {}, http: { sanitizePath: true, maxHeaderBytes: 1048576, underscoreHeadersStrategy: 'keep' },
+    http2: { maxConcurrentStreams: 250, maxDecoderHeaderTableSize: 4096, maxEncoderHeaderTableSize: 4096 }, udp: { timeout: '3s' }, name: e.name,
   });
   server.route('GET', '/api/entrypoints', (req) => {
     const p = page(req.query, [...st.entryPoints].sort((a, b) => (a.name < b.name ? -1 : 1)));

@@ -227,7 +227,7 @@ function fillValue(kind: Kind, node: Node, existing: unknown): unknown {
     case 'struct': {
       const target = (existing as Record<string, unknown> | undefined) ?? newStruct(kind);
       fillStruct(kind, node, target);
-      return target;
+      return inSchemaOrder(kind, target);
     }
     case 'map': {
       const target = (existing as Map<string, unknown> | undefined) ?? new Map<string, unknown>();
@@ -240,6 +240,14 @@ function fillValue(kind: Kind, node: Node, existing: unknown): unknown {
     case 'opaque':
       return opaque(node);
   }
+}
+
+/** Go encodes struct fields in declaration order: the schema's order. */
+function inSchemaOrder(kind: Extract<Kind, { t: 'struct' }>, target: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of Object.values(kind.fields)) if (f.json in target) out[f.json] = target[f.json];
+  for (const k of Object.keys(target)) if (!(k in out)) out[k] = target[k];
+  return out;
 }
 
 function opaque(node: Node): unknown {

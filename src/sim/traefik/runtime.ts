@@ -52,10 +52,11 @@ function internalConfig(apiEntryPoint: string): DynamicConfig {
     tcp: { routers: new Map(), services: new Map(), middlewares: new Map() },
     udp: { routers: new Map(), services: new Map() },
   };
-  c.http.routers.set('api', { entryPoints: [apiEntryPoint], service: 'api@internal', rule: 'PathPrefix(`/api`)', priority: 9223372036854775806 });
+  // Go int priorities math.MaxInt64-1 and -2: BigInt here, written as bare numbers by api.ts
+  c.http.routers.set('api', { entryPoints: [apiEntryPoint], service: 'api@internal', rule: 'PathPrefix(`/api`)', ruleSyntax: 'default', priority: 9223372036854775806n });
   c.http.routers.set('dashboard', {
     entryPoints: [apiEntryPoint], middlewares: ['dashboard_redirect@internal', 'dashboard_stripprefix@internal'], service: 'dashboard@internal',
-    rule: 'PathPrefix(`/`)', priority: 9223372036854775805,
+    rule: 'PathPrefix(`/`)', ruleSyntax: 'default', priority: 9223372036854775805n,
   });
   c.http.services.set('api', {});
   c.http.services.set('dashboard', {});
@@ -165,14 +166,9 @@ function buildHttp(rt: RuntimeConfig, epNames: Set<string>): void {
     if (!checkEntryPoints(name, r, epNames)) continue;
     if (!r.priority) r.priority = String(r.rule ?? '').length;
     const pvd = providerOf(name);
-    for (const m of (r.middlewares as string[] | undefined) ?? []) {
-      const mid = qualified(pvd, m);
-      if (!rt.middlewares.has(mid)) {
-        addError(r, `middleware ${JSON.stringify(mid)} does not exist`, true);
-        break;
-      }
-    }
-    if (r.status === 'disabled') continue;
+    // buildHTTPHandler: middlewares are qualified, the service is built (its servers marked UP), then the chain
+    const middlewares = ((r.middlewares as string[] | undefined) ?? []).map((m) => qualified(pvd, m));
+    if (middlewares.length) r.middlewares = middlewares;
     const svcName = qualified(pvd, String(r.service ?? ''));
     const svc = rt.services.get(svcName);
     if (!svc) {
@@ -190,6 +186,8 @@ function buildHttp(rt: RuntimeConfig, epNames: Set<string>): void {
       continue;
     }
     markServersUp(svc, 'url');
+    const missing = middlewares.find((m) => !rt.middlewares.has(m));
+    if (missing) addError(r, `middleware ${JSON.stringify(missing)} does not exist`, true);
   }
 }
 
@@ -234,6 +232,8 @@ function buildTcp(rt: RuntimeConfig, epNames: Set<string>): void {
       addError(r, `invalid rule: ${JSON.stringify(rule)} , has HostSNI matcher, but no TLS on router`, true);
       continue;
     }
+    const middlewares = ((r.middlewares as string[] | undefined) ?? []).map((m) => qualified(providerOf(name), m));
+    if (middlewares.length) r.middlewares = middlewares;
     const svcName = qualified(providerOf(name), String(r.service));
     const svc = rt.tcpServices.get(svcName);
     if (!svc) {
