@@ -396,3 +396,37 @@ function differing(perInstance: Map<string, Label>[], pick: (lowerKey: string) =
   }
   return out;
 }
+
+// ---- status (what `/apps` shows, shaped like the Consul verification's) ---------------------------
+
+export interface RouteVerifyStatus {
+  /** verified: the fields below are from checkedAt; unreachable: the last read of Traefik failed (see error), the fields are the last known */
+  state: 'verified' | 'unreachable';
+  drift: boolean;
+  problems: string[];
+  notes: string[];
+  routers: RouteRouterResult[];
+  /** ISO time of the last successful check */
+  checkedAt?: string;
+  /** why Traefik could not be read (state unreachable) */
+  error?: string;
+}
+
+export function routeStatusVerified(r: RouteVerifyResult, checkedAt: string): RouteVerifyStatus {
+  return { state: 'verified', drift: r.drift, problems: [...r.problems], notes: [...r.notes], routers: [...r.routers], checkedAt };
+}
+
+/** Traefik unreachable: the last known result stays, marked unreachable with the reason. */
+export function routeStatusUnreachable(prev: RouteVerifyStatus | undefined, error: string): RouteVerifyStatus {
+  return { ...(prev ?? { drift: false, problems: [], notes: [], routers: [] }), state: 'unreachable', error };
+}
+
+/**
+ * What the route check adds to an app's health: its problems as reasons (`traefik: …`), and Degraded
+ * when routing drifted (a router missing or disabled routes nothing). Nothing while unreachable:
+ * an unanswered question is not a fault of the app.
+ */
+export function routeHealth(s: RouteVerifyStatus | undefined): { degraded: boolean; reasons: string[] } {
+  if (!s || s.state !== 'verified') return { degraded: false, reasons: [] };
+  return { degraded: s.drift || s.routers.some((x) => x.state !== 'missing' && x.state !== 'invalid' && x.servers > 0 && x.serversUp === 0), reasons: s.problems.map((p) => `traefik: ${p}`) };
+}

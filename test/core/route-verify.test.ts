@@ -6,7 +6,8 @@ import test from 'ava';
 import type { NomadJob } from '../../src/core/nomad-types.js';
 import { renderJob } from '../../src/core/render/index.js';
 import {
-  expectedRoutersFromJob, expectedRoutersOfService, verifyRoutes, viewFromRawData, type RouteInstance, type RouteVerifyResult, type TraefikRawData,
+  expectedRoutersFromJob, expectedRoutersOfService, routeHealth, routeStatusUnreachable, routeStatusVerified, verifyRoutes, viewFromRawData,
+  type RouteInstance, type RouteVerifyResult, type TraefikRawData,
 } from '../../src/core/route-verify.js';
 import { goJson, rawDataJson } from '../../src/sim/traefik/api.js';
 import { DEFAULT_ENTRYPOINTS } from '../../src/sim/traefik/index.js';
@@ -113,6 +114,14 @@ test('instances that merely declare other routers (old and new names during a ro
   t.deepEqual(r.problems, [], 'the new router exists; the old one is not this job\'s business');
 });
 
+test('a missing router declared by one instance only is not explained as a conflict (the others declare other routers)', (t) => {
+  const name = routerOf(WEB);
+  const mine = instancesOf(WEB);
+  const other = instancesOf(WEB).map((i) => ({ ...i, tags: i.tags.map((tag) => tag.replace(/routers\.[^.]+\./, 'routers.other-name.')) }));
+  const r = verifyRoutes(expectedRoutersFromJob(WEB, OPTS), viewFromRawData({}), { ...OPTS, instances: asInstances([...mine, ...other]) });
+  t.deepEqual(r.problems, [`router ${name}@consulcatalog: missing from Traefik`]);
+});
+
 test('the router exists with another rule than the tags (Traefik still serves the old definition): drift', (t) => {
   const name = routerOf(WEB);
   const stale = instancesOf(WEB_V2).map((i) => ({ ...i, tags: i.tags.map((tag) => tag.replace(/routers\.[^.]+\./, `routers.${name}.`)) }));
@@ -179,4 +188,20 @@ test('weave proxy-mode services (registered by drover\'s node registrar) are exp
   const exp = expectedRoutersFromJob(job, OPTS);
   t.is(exp.length, 1);
   t.like(exp[0], { provider: 'consul', catalogService: 'tenant', rule: 'Host(`tenant.example.com`)' });
+});
+
+test('status and health: verified keeps the result, unreachable keeps the last one with the reason, drift or no server UP degrades', (t) => {
+  const missing = check(WEB, traefik([]));
+  const s = routeStatusVerified(missing, '2026-12-01T00:00:00.000Z');
+  t.like(s, { state: 'verified', drift: true, checkedAt: '2026-12-01T00:00:00.000Z' });
+  t.deepEqual(routeHealth(s), { degraded: true, reasons: [`traefik: router ${routerOf(WEB)}@consulcatalog: missing from Traefik`] });
+  const down = routeStatusUnreachable(s, 'unavailable: traefik GET /api/rawdata: connection refused (ECONNREFUSED)');
+  t.like(down, { state: 'unreachable', drift: true, error: 'unavailable: traefik GET /api/rawdata: connection refused (ECONNREFUSED)', checkedAt: '2026-12-01T00:00:00.000Z' });
+  t.deepEqual(routeHealth(down), { degraded: false, reasons: [] });
+  t.like(routeStatusUnreachable(undefined, 'x'), { state: 'unreachable', drift: false, problems: [] });
+  const ok = routeStatusVerified(check(WEB, traefik(instancesOf(WEB))), 'now');
+  t.deepEqual(routeHealth(ok), { degraded: false, reasons: [] });
+  const raw = traefik(instancesOf(WEB));
+  for (const svc of Object.values(raw.services!)) for (const k of Object.keys(svc.serverStatus ?? {})) svc.serverStatus![k] = 'DOWN';
+  t.true(routeHealth(routeStatusVerified(check(WEB, raw), 'now')).degraded, 'no server UP: nothing is served');
 });
