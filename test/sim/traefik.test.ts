@@ -50,9 +50,8 @@ const HTTP = (router: string, rule: string, extra: string[] = []) => [
   `traefik.http.routers.${router}.service=${router}`, `traefik.http.services.${router}.loadbalancer.server.scheme=http`, ...extra,
 ];
 
-async function checkIdOf(consul: ConsulSim, url: string, service: string, instanceId: string): Promise<string> {
-  const rows = await (await fetch(`${url}/v1/health/service/${service}`)).json() as any[];
-  void consul;
+async function checkIdOf(consul: ConsulSim, service: string, instanceId: string): Promise<string> {
+  const rows = await (await fetch(`${consul.url}/v1/health/service/${service}`)).json() as any[];
   return rows.find((r) => r.Service.ID === instanceId).Checks.find((c: any) => c.ServiceID === instanceId).CheckID;
 }
 
@@ -108,18 +107,16 @@ test('consulCatalog: a service defined with different load-balancer settings is 
 });
 
 test('consulCatalog: critical instances are no servers (strictChecks passing, warning); all critical → no router at all', async (t) => {
-  const { consul, traefik, get, url } = await start(t);
-  void url;
+  const { consul, traefik, get } = await start(t);
   const a = instance('web', HTTP('w', 'Host(`w`)'));
   const b = instance('web', HTTP('w', 'Host(`w`)'));
   consul.register(a);
   consul.register(b);
-  const consulUrl = consul.url;
-  consul.setCheckStatus(await checkIdOf(consul, consulUrl, 'web', a.id), 'critical');
-  consul.setCheckStatus(await checkIdOf(consul, consulUrl, 'web', b.id), 'warning');
+  consul.setCheckStatus(await checkIdOf(consul, 'web', a.id), 'critical');
+  consul.setCheckStatus(await checkIdOf(consul, 'web', b.id), 'warning');
   await traefik.refresh();
   t.deepEqual(Object.keys((await get('/api/http/services/w@consulcatalog')).json.serverStatus), [`http://${b.address}:${b.port}`]);
-  consul.setCheckStatus(await checkIdOf(consul, consulUrl, 'web', b.id), 'critical');
+  consul.setCheckStatus(await checkIdOf(consul, 'web', b.id), 'critical');
   await traefik.refresh();
   t.is((await get('/api/http/routers/w@consulcatalog')).status, 404);
   t.is((await get('/api/http/services/w@consulcatalog')).status, 404);

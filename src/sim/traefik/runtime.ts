@@ -88,8 +88,9 @@ export function buildRuntime(providers: Map<string, DynamicConfig>, opts: Runtim
     for (const [name, r] of conf.http.routers) {
       const router = structuredClone(r);
       if (!(router.entryPoints as string[] | undefined)?.length) router.entryPoints = [...defaults];
-      if (pvd !== 'internal' || name !== 'dashboard') router.observability ??= { accessLogs: true, metrics: true, tracing: true, traceVerbosity: 'minimal' };
-      else router.observability = { accessLogs: true, metrics: true, tracing: true, traceVerbosity: 'minimal' };
+      // applyDefaultObservabilityModel (pkg/server/aggregator.go): unset fields default to on, verbosity minimal
+      const obs = (router.observability as Obj | undefined) ?? {};
+      router.observability = { accessLogs: obs.accessLogs ?? true, metrics: obs.metrics ?? true, tracing: obs.tracing ?? true, traceVerbosity: obs.traceVerbosity || 'minimal' };
       rt.routers.set(`${name}@${pvd}`, { ...router, status: 'enabled' } as RouterInfo);
     }
     for (const [name, s] of conf.http.services) rt.services.set(`${name}@${pvd}`, { ...structuredClone(s), status: 'enabled' } as ServiceInfo);
@@ -146,7 +147,7 @@ function populateUsedBy(rt: RuntimeConfig): void {
 }
 
 /** GetRoutersByEntryPoints: entry point checks, `using`. */
-function checkEntryPoints(name: string, r: RouterInfo, epNames: Set<string>): boolean {
+function checkEntryPoints(r: RouterInfo, epNames: Set<string>): boolean {
   const using: string[] = [];
   for (const ep of (r.entryPoints as string[] | undefined) ?? []) {
     if (!epNames.has(ep)) addError(r, `entryPoint ${JSON.stringify(ep)} doesn't exist`, false);
@@ -157,13 +158,12 @@ function checkEntryPoints(name: string, r: RouterInfo, epNames: Set<string>): bo
     return false;
   }
   r.using = [...new Set(using)].sort();
-  void name;
   return true;
 }
 
 function buildHttp(rt: RuntimeConfig, epNames: Set<string>): void {
   for (const [name, r] of [...rt.routers].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!checkEntryPoints(name, r, epNames)) continue;
+    if (!checkEntryPoints(r, epNames)) continue;
     if (!r.priority) r.priority = String(r.rule ?? '').length;
     const pvd = providerOf(name);
     // buildHTTPHandler: middlewares are qualified, the service is built (its servers marked UP), then the chain
@@ -213,7 +213,7 @@ function hostSniDomains(rule: string): string[] {
 
 function buildTcp(rt: RuntimeConfig, epNames: Set<string>): void {
   for (const [name, r] of [...rt.tcpRouters].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!checkEntryPoints(name, r, epNames)) continue;
+    if (!checkEntryPoints(r, epNames)) continue;
     const rule = String(r.rule ?? '');
     if (!r.priority) {
       const domains = hostSniDomains(rule);
