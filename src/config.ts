@@ -52,6 +52,8 @@ export interface Config {
   consul: UpstreamConfig;
   /** undefined when VAULT_ADDR is not set: the Vault pre-flight is then off */
   vault?: UpstreamConfig;
+  /** TRAEFIK_API_ADDR (Traefik's API, e.g. http://traefik:8080); undefined: the route check is off */
+  traefik?: { addr: string };
   git: {
     url?: string;
     ref: string;
@@ -183,6 +185,7 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
     return ips;
   };
   const vaultAddr = url('VAULT_ADDR');
+  const traefikAddr = url('TRAEFIK_API_ADDR');
   const config: Config = {
     cluster: {
       datacenters: list('DROVER_DATACENTERS', 'dc1'),
@@ -216,6 +219,7 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
       clientKey: str('CONSUL_CLIENT_KEY'),
     },
     vault: vaultAddr ? { addr: vaultAddr, token: str('VAULT_TOKEN'), caCert: str('VAULT_CACERT') } : undefined,
+    traefik: traefikAddr ? { addr: traefikAddr } : undefined,
     git: {
       url: str('DROVER_GIT_URL'),
       ref: str('DROVER_GIT_REF', 'main')!,

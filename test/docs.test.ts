@@ -25,7 +25,7 @@ test('every configuration variable read by drover is documented in the README', 
   const vars = new Set<string>();
   for (const f of sourceFiles('src')) {
     if (f.includes(`${join('src', 'sim')}`)) continue; // the simulator's own flags are documented with `drover sim`
-    for (const m of readFileSync(f, 'utf8').matchAll(/(?:['"`]|env\.)((?:DROVER|NOMAD|CONSUL|VAULT)_[A-Z0-9_]+)\b/g)) vars.add(m[1]!);
+    for (const m of readFileSync(f, 'utf8').matchAll(/(?:['"`]|env\.)((?:DROVER|NOMAD|CONSUL|VAULT|TRAEFIK)_[A-Z0-9_]+)\b/g)) vars.add(m[1]!);
   }
   t.true(vars.size > 20);
   const missing = [...vars].filter((v) => !readme.includes(`\`${v}\``)).sort();

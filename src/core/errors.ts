@@ -15,7 +15,7 @@ export type ErrorCode =
   | 'vault-preflight' // drover-side: a Vault secret path is missing or forbidden
   | 'not-leader'; // drover-side: this instance may not write
 
-export type Upstream = 'nomad' | 'consul' | 'vault' | 'git' | 'docker' | 'weave';
+export type Upstream = 'nomad' | 'consul' | 'vault' | 'git' | 'docker' | 'weave' | 'traefik';
 
 /** Retryable errors are re-queued with backoff; terminal ones wait for the input to change. */
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['unavailable', 'timeout', 'conflict', 'server-error', 'bad-response', 'git', 'not-leader']);

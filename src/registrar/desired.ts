@@ -8,12 +8,15 @@ import ipaddr from 'ipaddr.js';
 import type { RegistrarService } from '../core/render/index.js';
 import type { ConsulServiceCheck, ConsulServiceRegistration } from '../clients/types.js';
 
+// Consul allows only letters, digits, `_` and `-` in service Meta keys (a real 1.8.7 agent answers
+// 400 "Invalid Service Meta: … Key contains invalid characters" to `drover.managed`): unlike the
+// job's Meta, these use dashes.
 export const REGISTRATION_META = {
-  managed: 'drover.managed',
-  owner: 'drover.owner',
-  alloc: 'drover.alloc',
+  managed: 'drover-managed',
+  owner: 'drover-owner',
+  alloc: 'drover-alloc',
   source: 'external-source',
-  hash: 'drover.registration-hash',
+  hash: 'drover-registration-hash',
 } as const;
 
 /** One container whose job drover manages and whose weave address is known. */

@@ -8,6 +8,7 @@ import { createVaultSim, type VaultSim } from './vault/index.js';
 import { createDockerSim, type DockerSim } from './docker/index.js';
 import type { AllocRuntime } from './nomad/scheduler.js';
 import { createWeaveSim, type WeaveSim } from './weave/index.js';
+import { createTraefikSim, type TraefikSim, type TraefikSimOptions } from './traefik/index.js';
 
 export interface SimClusterOptions {
   host?: string;
@@ -17,6 +18,9 @@ export interface SimClusterOptions {
   vaultPort?: number;
   dockerPort?: number;
   weavePort?: number;
+  /** the simulated Traefik's API (entrypoints web, websecure, grpc; reads the Consul and Nomad sims) */
+  traefikPort?: number;
+  traefik?: Omit<TraefikSimOptions, 'consul' | 'nomad'>;
   /** how long a simulated allocation takes to start running */
   allocDelayMs?: number;
   /** the token the Vault sim accepts (default `root`) */
@@ -37,7 +41,8 @@ export interface SimCluster {
   docker: DockerSim;
   /** the node's weave router API: weave apps' containers get addresses here */
   weave: WeaveSim;
-  urls: { nomad: string; consul: string; vault: string; docker: string; weave: string };
+  traefik: TraefikSim;
+  urls: { nomad: string; consul: string; vault: string; docker: string; weave: string; traefik: string };
   close(): Promise<void>;
 }
 
@@ -73,10 +78,13 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
     docker: await listen('Docker Engine', docker, opts.dockerPort),
     weave: await listen('weave router', weave, opts.weavePort),
   };
+  // Traefik's consulCatalog and nomad providers read the simulated catalogs over HTTP, as a real Traefik would.
+  const traefik = createTraefikSim({ consul: { addr: urls.consul }, nomad: { addr: urls.nomad }, ...opts.traefik });
+  const traefikUrl = await listen('Traefik', traefik, opts.traefikPort);
   let closing: Promise<void> | undefined;
   return {
-    nomad, consul, vault, docker, weave, urls,
-    close: () => (closing ??= Promise.all([nomad.close(), consul.close(), vault.close(), docker.close(), weave.close()]).then(() => undefined)),
+    nomad, consul, vault, docker, weave, traefik, urls: { ...urls, traefik: traefikUrl },
+    close: () => (closing ??= Promise.all([traefik.close(), nomad.close(), consul.close(), vault.close(), docker.close(), weave.close()]).then(() => undefined)),
   };
 }
 

@@ -54,6 +54,15 @@ const cases: Record<string, Case> = {
     t.deepEqual([...(await http.get(`/v1/catalog/services`)).json[name]].sort(), ['a', 'b']);
   },
 
+  'register: service Meta keys may hold only letters, digits, _ and - (a dotted key is a 400)': async (t, { http }) => {
+    const name = uniq('meta');
+    const bad = await http.put('/v1/agent/service/register', { ID: name, Name: name, Port: 1, Meta: { 'drover.managed': 'true' } });
+    t.is(bad.status, 400);
+    t.is(bad.text.trim(), "Invalid Service Meta: Couldn't load metadata pair ('drover.managed', 'true'): Key contains invalid characters");
+    t.false(name in (await http.get('/v1/agent/services')).json, 'nothing was registered');
+    t.is((await http.put('/v1/agent/service/register', { ID: name, Name: name, Port: 1, Meta: { 'drover-managed': 'true', drover_owner: 'x' } })).status, 200);
+  },
+
   'checks: TTL check starts critical, ?passing hides it, check/pass makes it passing; default CheckID and Name': async (t, { http }) => {
     const name = uniq('api');
     await http.put('/v1/agent/service/register', { ID: name, Name: name, Port: 1, Check: { TTL: '30s' } });

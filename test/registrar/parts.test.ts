@@ -104,7 +104,7 @@ test('WEAVE_CIDR forms and address choice', (t) => {
 });
 
 test('planSync removes only this owner\'s registrations that are neither wanted nor of an unknown allocation', (t) => {
-  const meta = (owner: string, alloc: string) => ({ 'drover.managed': 'true', 'drover.owner': owner, 'external-source': 'drover', 'drover.alloc': alloc });
+  const meta = (owner: string, alloc: string) => ({ 'drover-managed': 'true', 'drover-owner': owner, 'external-source': 'drover', 'drover-alloc': alloc });
   const current = { gone: { Meta: meta('me', 'a1') }, unsure: { Meta: meta('me', 'a2') }, theirs: { Meta: meta('you', 'a3') }, manual: { Meta: null } };
   const plan = planSync('me', [], current, new Set(['a2']));
   t.deepEqual(plan.deregister, ['gone']);

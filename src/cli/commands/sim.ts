@@ -9,6 +9,7 @@ interface SimFlags {
   nomadPort: string;
   consulPort: string;
   vaultPort: string;
+  traefikPort: string;
   allocDelay: string;
   namespaces: string;
 }
@@ -23,6 +24,7 @@ export function registerSim(program: Command): void {
     .option('--nomad-port <port>', 'simulated Nomad HTTP port (0 = any free port)', '4646')
     .option('--consul-port <port>', 'simulated Consul HTTP port (0 = any free port)', '8500')
     .option('--vault-port <port>', 'simulated Vault HTTP port (0 = any free port)', '8200')
+    .option('--traefik-port <port>', 'simulated Traefik API port (default 0: any free port)', '0')
     .option('--alloc-delay <duration>', 'how long a simulated allocation takes to start, e.g. 200ms', '200ms')
     // Nomad refuses jobs in a namespace that does not exist; the examples use `default` and `tenant-b` (seed 003).
     .option('--namespaces <list>', 'Nomad namespaces that exist, comma-separated', 'default,tenant-b')
@@ -36,6 +38,7 @@ export function registerSim(program: Command): void {
       const nomadPort = port('nomad-port', flags.nomadPort);
       const consulPort = port('consul-port', flags.consulPort);
       const vaultPort = port('vault-port', flags.vaultPort);
+      const traefikPort = port('traefik-port', flags.traefikPort);
       const allocDelayMs = parseDurationMs(flags.allocDelay);
       if (allocDelayMs === undefined) problems.push(`--alloc-delay: "${flags.allocDelay}" is not a duration (e.g. 200ms, 1s)`);
       const namespaces = flags.namespaces.split(',').map((n) => n.trim()).filter(Boolean);
@@ -43,18 +46,20 @@ export function registerSim(program: Command): void {
       if (!namespaces.includes('default')) namespaces.unshift('default');
       if (problems.length) throw new Error(problems.join('; '));
 
-      const cluster = await startSimCluster({ host: flags.host, nomadPort, consulPort, vaultPort, allocDelayMs, vaultToken: VAULT_TOKEN, nomad: { namespaces } });
+      const cluster = await startSimCluster({ host: flags.host, nomadPort, consulPort, vaultPort, traefikPort, allocDelayMs, vaultToken: VAULT_TOKEN, nomad: { namespaces } });
       const out = (s: string) => process.stdout.write(`${s}\n`);
       out('drover sim: simulated cluster running (Nomad, Consul, Vault, Docker Engine and weave router simulators, not real servers)');
       out(`  Nomad   ${cluster.urls.nomad}`);
       out(`  Consul  ${cluster.urls.consul}`);
       out(`  Vault   ${cluster.urls.vault}   (demo token: ${VAULT_TOKEN})`);
+      out(`  Traefik ${cluster.urls.traefik}   (API only: entrypoints web, websecure, grpc; routes from the Consul and Nomad catalogs)`);
       out(`  Docker  ${cluster.urls.docker}   weave router ${cluster.urls.weave}   (running docker allocations are containers here)`);
       out('Point drover at it with:');
       out(`export NOMAD_ADDR=${cluster.urls.nomad}`);
       out(`export CONSUL_HTTP_ADDR=${cluster.urls.consul}`);
       out(`export VAULT_ADDR=${cluster.urls.vault}`);
       out(`export VAULT_TOKEN=${VAULT_TOKEN}`);
+      out(`export TRAEFIK_API_ADDR=${cluster.urls.traefik}`);
       out(`export DROVER_REGISTRAR=on DOCKER_HOST=${cluster.urls.docker.replace(/^http:/, 'tcp:')} WEAVE_ROUTER_ADDR=${cluster.urls.weave}`);
       out('Press Ctrl-C to stop.');
 

@@ -111,10 +111,27 @@ function parseRegistration(body: Buffer): ServiceInput | string {
   }
   const meta: Record<string, string> = {};
   if (r.Meta && typeof r.Meta === 'object') for (const [k, v] of Object.entries(r.Meta)) meta[k] = String(v);
+  const badMeta = invalidMeta(meta);
+  if (badMeta) return `Invalid Service Meta: ${badMeta}`;
   return {
     id, name, tags: (r.Tags as string[] | undefined) ?? [], address: typeof r.Address === 'string' ? r.Address : '',
     port: typeof r.Port === 'number' ? r.Port : 0, meta, checks,
   };
+}
+
+/**
+ * Consul's service Meta rules (agent/structs ValidateServiceMetadata, seen on 1.8.7): keys of letters,
+ * digits, `_` and `-` only, at most 128 characters, values at most 512, at most 64 pairs.
+ */
+function invalidMeta(meta: Record<string, string>): string | undefined {
+  const pairs = Object.entries(meta);
+  if (pairs.length > 64) return 'Node metadata cannot contain more than 64 key/value pairs';
+  for (const [k, v] of pairs) {
+    const why = k === '' ? 'Key cannot be blank' : !/^[a-zA-Z0-9_-]+$/.test(k) ? 'Key contains invalid characters'
+      : k.length > 128 ? 'Key is too long (limit: 128 characters)' : v.length > 512 ? 'Value is too long (limit: 512 characters)' : undefined;
+    if (why) return `Couldn't load metadata pair ('${k}', '${v}'): ${why}`;
+  }
+  return undefined;
 }
 
 function agentServiceJson(s: ServiceRec): Record<string, unknown> & { ID: string } {
