@@ -4,6 +4,15 @@
 import { isIpAddress } from './spec/net.js';
 import { parseDurationMs } from './core/duration.js';
 import { parseNotifyConfig, type NotifyConfig } from './notify/config.js';
+import { clusterRolloutProblems, parseRolloutDefaults } from './spec/rollout.js';
+import type { RolloutSpec } from './spec/types.js';
+
+/**
+ * DROVER_ROLLOUT_*: the rollout strategy of apps whose spec.rollout leaves a field out. Only what is set
+ * here is rendered; the rest stays Nomad's default. Canaries and auto-promote are per app on purpose: a
+ * cluster-wide canary count would make every change of every app wait for a person.
+ */
+export type RolloutDefaults = Pick<RolloutSpec, 'maxParallel' | 'minHealthyTime' | 'healthyDeadline' | 'progressDeadline' | 'autoRevert' | 'healthCheck'>;
 
 export interface ClusterDefaults {
   /** DROVER_DATACENTERS, comma-separated; default `dc1` */
@@ -36,6 +45,8 @@ export interface ClusterDefaults {
   allowedDrivers: string[];
   /** DROVER_OWNER: the identity written into drover.owner; default `drover` */
   owner: string;
+  /** DROVER_ROLLOUT_*: cluster defaults for spec.rollout; absent or empty → nothing rendered */
+  rollout?: RolloutDefaults;
 }
 
 export interface UpstreamConfig {
@@ -186,6 +197,8 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
   };
   const vaultAddr = url('VAULT_ADDR');
   const traefikAddr = url('TRAEFIK_API_ADDR');
+  const rollout = parseRolloutDefaults(str, problems);
+  problems.push(...clusterRolloutProblems(rollout));
   const config: Config = {
     cluster: {
       datacenters: list('DROVER_DATACENTERS', 'dc1'),
@@ -201,6 +214,7 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
       extraEnv,
       allowedDrivers: list('DROVER_ALLOWED_DRIVERS', 'docker,pot,exec'),
       owner,
+      rollout,
     },
     nomad: {
       addr: url('NOMAD_ADDR', 'http://127.0.0.1:4646')!,

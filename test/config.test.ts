@@ -72,3 +72,32 @@ test('a token is never echoed in a config error', (t) => {
   const e = t.throws(() => parseConfig({ NOMAD_TOKEN: 'tok-abc', DROVER_LOG_LEVEL: 'loud' })) as ConfigError;
   t.false(e.message.includes('tok-abc'));
 });
+
+test('DROVER_ROLLOUT_*: unset means no rollout defaults; set ones are read as given', (t) => {
+  t.deepEqual(parseConfig({}).cluster.rollout, {});
+  const c = parseConfig({
+    DROVER_ROLLOUT_MAX_PARALLEL: '2', DROVER_ROLLOUT_MIN_HEALTHY_TIME: '15s', DROVER_ROLLOUT_HEALTHY_DEADLINE: '4m',
+    DROVER_ROLLOUT_PROGRESS_DEADLINE: '0', DROVER_ROLLOUT_AUTO_REVERT: 'true', DROVER_ROLLOUT_HEALTH_CHECK: 'task_states',
+  });
+  t.deepEqual(c.cluster.rollout, { maxParallel: 2, minHealthyTime: '15s', healthyDeadline: '4m', progressDeadline: '0', autoRevert: true, healthCheck: 'task_states' });
+  t.true(Object.isFrozen(c.cluster.rollout));
+});
+
+test('DROVER_ROLLOUT_*: every bad value and every combination Nomad refuses is listed at start', (t) => {
+  const e = t.throws(() => parseConfig({
+    DROVER_ROLLOUT_MAX_PARALLEL: '-1', DROVER_ROLLOUT_MIN_HEALTHY_TIME: 'soon', DROVER_ROLLOUT_AUTO_REVERT: 'maybe', DROVER_ROLLOUT_HEALTH_CHECK: 'http',
+    DROVER_ROLLOUT_HEALTHY_DEADLINE: '15m',
+  }), { instanceOf: ConfigError }) as ConfigError;
+  t.deepEqual(e.problems, [
+    'DROVER_ROLLOUT_MAX_PARALLEL: "-1" must be an integer from 0 to 10000',
+    'DROVER_ROLLOUT_MIN_HEALTHY_TIME: "soon" is not a duration (e.g. 30s, 5m)',
+    'DROVER_ROLLOUT_AUTO_REVERT: "maybe" is not a boolean (true/false)',
+    'DROVER_ROLLOUT_HEALTH_CHECK: "http" must be one of checks, task_states, manual',
+    "DROVER_ROLLOUT_HEALTHY_DEADLINE: 15m must be shorter than progressDeadline 10m (Nomad's default); raise progressDeadline or set it to 0",
+  ]);
+  const both = t.throws(() => parseConfig({ DROVER_ROLLOUT_MAX_PARALLEL: '0', DROVER_ROLLOUT_AUTO_REVERT: 'on', DROVER_ROLLOUT_PROGRESS_DEADLINE: '2s', DROVER_ROLLOUT_HEALTHY_DEADLINE: '1s', DROVER_ROLLOUT_MIN_HEALTHY_TIME: '0s' }), { instanceOf: ConfigError }) as ConfigError;
+  t.deepEqual(both.problems, [
+    "DROVER_ROLLOUT_PROGRESS_DEADLINE: 2s is shorter than the task's kill timeout (5s, Nomad's default), which Nomad refuses; use at least 5s, or 0",
+    "DROVER_ROLLOUT_AUTO_REVERT: needs maxParallel of at least 1: maxParallel 0 (DROVER_ROLLOUT_MAX_PARALLEL) turns Nomad's deployments off, so a failed rollout would never be reverted",
+  ]);
+});

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   routes: async () => (await import('./commands/routes.js')).registerRoutes,
   schema: async () => (await import('./commands/schema.js')).registerSchema,
   diff: async () => (await import('./commands/diff.js')).registerDiff,
+  promote: async () => (await import('./commands/promote.js')).registerPromote,
   run: async () => (await import('./commands/run.js')).registerRun,
   sim: async () => (await import('./commands/sim.js')).registerSim,
   status: async () => (await import('./commands/status.js')).registerStatus,

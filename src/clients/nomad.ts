@@ -10,7 +10,7 @@ import type {
 } from '../core/nomad-types.js';
 import { eventStream } from './event-stream.js';
 import { encodePath, HttpCore, waitParam, type ClientOptions, type Query } from './http.js';
-import type { Indexed, NomadApi, NomadVariable, NomadVariableMeta, QueryOpts, UpstreamObserver, VariableWriteResult } from './types.js';
+import type { DeploymentUpdateResponse, Indexed, NomadApi, NomadVariable, NomadVariableMeta, QueryOpts, UpstreamObserver, VariableWriteResult } from './types.js';
 
 /** Pages of a paginated list are followed up to this many, so a misbehaving server cannot loop us forever. */
 const MAX_PAGES = 10_000;
@@ -108,6 +108,15 @@ export class NomadClient implements NomadApi {
     });
     if (reply.status === 404) return { value: null, index: reply.index };
     return { value: this.core.parseJson<Deployment | null>({ method: 'GET', path }, reply), index: reply.index };
+  }
+
+  async promoteDeployment(id: string, o: { namespace?: string } = {}): Promise<DeploymentUpdateResponse> {
+    // command/agent/deployment_endpoint.go: PUT or POST; the body's DeploymentID must match the path's.
+    const r = await this.core.callJson<DeploymentUpdateResponse>({
+      method: 'POST', route: '/v1/deployment/promote/:id', path: `/v1/deployment/promote/${encodeURIComponent(id)}`, retry: false,
+      json: { DeploymentID: id, All: true }, query: this.query(o.namespace),
+    });
+    return r.value;
   }
 
   async listServiceRegistrations(name: string, o: QueryOpts = {}): Promise<Indexed<NomadServiceRegistration[]>> {

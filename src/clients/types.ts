@@ -38,6 +38,16 @@ export interface NomadVariableMeta {
   [k: string]: unknown;
 }
 
+/** What `POST /v1/deployment/promote/:id` answers (api/deployments.go DeploymentUpdateResponse). */
+export interface DeploymentUpdateResponse {
+  EvalID: string;
+  EvalCreateIndex: number;
+  DeploymentModifyIndex: number;
+  RevertedJobVersion?: number | null;
+  Index?: number;
+  [k: string]: unknown;
+}
+
 /** A CAS write either applies or answers 409 with the variable as it is now. */
 export type VariableWriteResult = { ok: true; variable: NomadVariable } | { ok: false; conflict: NomadVariable };
 
@@ -51,6 +61,12 @@ export interface NomadApi {
   validateJob(job: NomadJob, opts?: { namespace?: string }): Promise<{ ValidationErrors: string[] | null; Error: string; Warnings: string }>;
   jobAllocations(id: string, opts?: QueryOpts): Promise<Indexed<AllocListStub[]>>;
   jobDeployment(id: string, opts?: QueryOpts): Promise<Indexed<Deployment | null>>;
+  /**
+   * Promotes every canary of a running deployment (`{"DeploymentID", "All": true}`). Never retried in place: a
+   * repeat after an unknown outcome could meet a deployment that already finished. Nomad refuses with a 500
+   * and its own text when a canary is not healthy yet or the deployment is terminal.
+   */
+  promoteDeployment(id: string, opts?: { namespace?: string }): Promise<DeploymentUpdateResponse>;
   listServiceRegistrations(name: string, opts?: QueryOpts): Promise<Indexed<NomadServiceRegistration[]>>;
   /**
    * The event stream as frames (heartbeats `{}` are filtered out). Reconnects from the last seen

@@ -15,8 +15,9 @@ import { approvePrune, jobKey, type LiveJobRef } from '../core/prune.js';
 import type { AppStatus } from '../core/status.js';
 import type { Metrics } from '../metrics.js';
 import type { SnapshotSource } from '../source/types.js';
-import type { ControllerApi, ReadinessCheck } from './types.js';
 import type { HistorySink } from './history.js';
+import type { ControllerApi, PromoteResult, ReadinessCheck } from './types.js';
+import { promoteApp } from './promote.js';
 import type { AppRecord } from './app-record.js';
 import { applySnapshot, type DesiredState } from './desired.js';
 import { AppliedStore } from './applied-store.js';
@@ -264,6 +265,11 @@ export class Controller implements ControllerApi {
     this.deps.logger.info('held prune approved', { job: key });
     await this.resync();
     return 'approved';
+  }
+
+  /** A person promotes the canaries of the app's running deployment (promote.ts); only the leader writes. */
+  promote(namespace: string, name: string): Promise<PromoteResult> {
+    return promoteApp({ nomad: this.deps.nomad, owner: this.deps.config.cluster.owner, canWrite: () => this.canWrite(), logger: this.deps.logger }, { namespace, name, known: this.records.has(`${namespace}/${name}`) });
   }
 
   leader(): { enabled: boolean; isLeader: boolean; id?: string } {

@@ -7,6 +7,15 @@ export interface ReadinessCheck {
   reason?: string;
 }
 
+/**
+ * What POST /apps/:ns/:name/promote came to: 202 promoted; 404 unknown app or nothing waiting for promotion;
+ * 409 not the leader, or refused (canaries not placed or not healthy yet, a job drover does not own, Nomad's
+ * own refusal); 503 Nomad could not be asked.
+ */
+export type PromoteResult =
+  | { outcome: 'promoted'; app: string; deployment: string; jobVersion?: number; groups: string[] }
+  | { outcome: 'unknown-app' | 'nothing-to-promote' | 'not-leader' | 'refused' | 'unavailable'; message: string };
+
 export interface ControllerApi {
   /** every app known from the snapshot, plus managed jobs pending prune, sorted by namespace/name */
   listApps(): AppStatus[];
@@ -23,4 +32,6 @@ export interface ControllerApi {
   heldPrunes(): AppStatus[];
   /** approve one held prune (recorded in the prune ledger, carried out by the next pass) */
   approvePrune(namespace: string, name: string): Promise<'approved' | 'not-held' | 'not-leader' | 'unavailable'>;
+  /** promote every canary of the app's running deployment (src/controller/promote.ts) */
+  promote(namespace: string, name: string): Promise<PromoteResult>;
 }

@@ -6,6 +6,7 @@ import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import type { NomadJob } from './nomad-types.js';
 import { LEGACY_META_KEYS } from './render/meta.js';
+import { NOMAD_UPDATE_DEFAULTS } from './render/update.js';
 
 export type DriftKind = 'missing' | 'stopped' | 'drift' | 'in-sync';
 
@@ -30,6 +31,7 @@ export function diffJob(desired: NomadJob, live: NomadJob | null, opts: DiffOpti
     const patch = jsonpatch.compare({}, want);
     return { kind: 'missing', patch, fields: patch.length };
   }
+  expectUpdateDefaults(want, live as unknown as Obj);
   const projected = project(live, want) as Obj;
   keepExtraKeys(projected, live as unknown as Obj, want);
   const patch = jsonpatch.compare(projected, want);
@@ -79,6 +81,20 @@ function canonicalService(svc: Obj, defaultName: string): void {
   for (const check of arr(svc.Checks)) {
     if (!check.Name) check.Name = `service: "${str(svc.Name)}" check`;
     if (check.OnUpdate === '') check.OnUpdate = svc.OnUpdate ?? 'require_healthy';
+  }
+}
+
+/**
+ * The group's update block is drover's whole (spec.rollout): the live block is compared with Nomad's defaults
+ * overlaid by what is rendered, so a rollout field git removed — or the whole spec.rollout — shows as a
+ * difference and goes back to Nomad's default. Only where the live group has a block: Nomad stores a full one
+ * for every service group (nomad-canonical.md §1A), and a job that never went through Nomad has none.
+ */
+function expectUpdateDefaults(want: Obj, live: Obj): void {
+  const liveGroups = byName(live.TaskGroups);
+  for (const wg of arr(want.TaskGroups)) {
+    if (!isObj(liveGroups.get(str(wg.Name))?.Update)) continue;
+    wg.Update = { ...NOMAD_UPDATE_DEFAULTS, ...(isObj(wg.Update) ? wg.Update : {}) };
   }
 }
 

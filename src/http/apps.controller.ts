@@ -1,10 +1,12 @@
-// Per-app status for humans and dashboards, and the admin "sync now" action.
+// Per-app status for humans and dashboards, and the admin actions: sync now, approve a held prune, promote canaries.
 import { ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import type { AppStatus } from '../core/status.js';
-import type { ControllerApi } from '../controller/types.js';
+import type { ControllerApi, PromoteResult } from '../controller/types.js';
 import type { Logger } from '../core/logger.js';
 import { AdminTokenGuard } from './admin.guard.js';
 import { CONTROLLER, LOGGER } from './tokens.js';
+
+type PromotedBody = { promoted: true } & Omit<Extract<PromoteResult, { outcome: 'promoted' }>, 'outcome'>;
 
 @Controller('apps')
 export class AppsController {
@@ -45,6 +47,21 @@ export class AppsController {
     if (r === 'unavailable') throw new ServiceUnavailableException('the prune ledger cannot be written right now; try again');
     this.logger.info('held prune approved over HTTP', { namespace, app: name });
     return { approved: true, job: `${namespace}/${name}` };
+  }
+
+  /** A person promotes the canaries of the app's running deployment (`drover promote <ns>/<app>`). */
+  @Post(':namespace/:name/promote')
+  @HttpCode(202)
+  @UseGuards(AdminTokenGuard)
+  async promote(@Param('namespace') namespace: string, @Param('name') name: string): Promise<PromotedBody> {
+    const r = await this.controller.promote(namespace, name);
+    if (r.outcome !== 'promoted') {
+      if (r.outcome === 'unknown-app' || r.outcome === 'nothing-to-promote') throw new NotFoundException(r.message);
+      if (r.outcome === 'unavailable') throw new ServiceUnavailableException(r.message);
+      throw new ConflictException(r.message); // not-leader, refused
+    }
+    this.logger.info('deployment promoted over HTTP', { namespace, app: name, deployment: r.deployment });
+    return { promoted: true, app: r.app, deployment: r.deployment, jobVersion: r.jobVersion, groups: r.groups };
   }
 }
 

@@ -96,8 +96,10 @@ export class SpecLoader {
       this.fileProblem(file, `skipped: not a ${API_VERSION} ${KIND} (${what})`, { broken: false, severity: 'warning', line: d.line, col: d.col });
       return;
     }
-    const errors = this.validate(c);
-    if (errors.length > 0) return this.reject(c, errors);
+    const problems = this.validate(c);
+    if (problems.some((p) => (p.severity ?? 'error') === 'error')) return this.reject(c, problems);
+    // warnings only (e.g. spec.rollout.maxParallel above count): the app stays valid, the warnings are listed
+    for (const fp of problems) this.problems.push(this.problemFor(c, fp));
     c.locate = d.relocate;
     this.candidates.push(c);
   }

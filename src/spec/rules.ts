@@ -9,6 +9,7 @@ import { show } from './messages.js';
 import { cidrContains, isIpAddress, parseIpv4Cidr } from './net.js';
 import { isTls, portPlans, type RouterPlan } from '../core/render/traefik.js';
 import { httpRouterKey, showField } from './cross.js';
+import { checkRollout } from './rollout.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
@@ -30,6 +31,7 @@ export function checkApp(m: AppManifest, d: ClusterDefaults): FieldProblem[] {
   checkWeave(spec, d, out);
   checkHealth(spec, d, out);
   checkScaling(spec, out);
+  out.push(...checkRollout(spec, d));
   checkTags(spec, d, out);
   checkRouting(spec, d, out);
   return out;

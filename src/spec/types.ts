@@ -7,6 +7,8 @@ export const KIND = 'App';
 export type Driver = 'docker' | 'pot' | 'exec';
 export type HealthType = 'http' | 'tcp' | 'grpc' | 'none';
 export type ServiceProvider = 'consul' | 'nomad';
+/** What marks an allocation healthy during a rollout (Nomad's update `health_check`). */
+export type RolloutHealthCheck = 'checks' | 'task_states' | 'manual';
 
 export interface AppMetadata {
   name: string;
@@ -75,6 +77,22 @@ export interface ScalingSpec {
   max: number;
 }
 
+/**
+ * The task group's update block (Nomad's UpdateStrategy). Every field is optional: unset fields take the
+ * cluster default (DROVER_ROLLOUT_*), else Nomad's own. Durations are Go durations, rendered as nanoseconds.
+ */
+export interface RolloutSpec {
+  maxParallel?: number;
+  minHealthyTime?: string;
+  healthyDeadline?: string;
+  /** `0`: the first unhealthy allocation fails the deployment */
+  progressDeadline?: string;
+  canaries?: number;
+  autoPromote?: boolean;
+  autoRevert?: boolean;
+  healthCheck?: RolloutHealthCheck;
+}
+
 export interface SyncSpec {
   selfHeal?: boolean;
   prune?: boolean;
@@ -106,6 +124,7 @@ export interface AppSpec {
   service?: ServiceSpec;
   datacenters?: string[];
   scaling?: ScalingSpec;
+  rollout?: RolloutSpec;
   sync?: SyncSpec;
 }
 

@@ -51,7 +51,7 @@ test('CLI: the driver allow-list comes from DROVER_ALLOWED_DRIVERS', async (t) =
 test('CLI: valid fixtures exit 0 with warnings printed and a summary', async (t) => {
   const r = await drover(['validate', 'test/fixtures/valid']);
   t.is(r.code, 0);
-  t.is(r.stdout, 'warning: every-field.yaml:85:1: skipped: not a drover.io/v1alpha1 App (apiVersion "v1", kind "ConfigMap")\n4 apps valid\n');
+  t.is(r.stdout, 'warning: every-field.yaml:94:1: skipped: not a drover.io/v1alpha1 App (apiVersion "v1", kind "ConfigMap")\n4 apps valid\n');
 });
 
 test('CLI: --format json lists app keys and problems', async (t) => {

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { parseConfig, type Config } from '../../src/config.js';
 import type { AppStatus } from '../../src/core/status.js';
-import type { ControllerApi, ReadinessCheck } from '../../src/controller/types.js';
+import type { ControllerApi, PromoteResult, ReadinessCheck } from '../../src/controller/types.js';
 import { nullLogger } from '../../src/core/logger.js';
 import { configureHttp, HTTP_CONTROLLERS, HTTP_PROVIDERS } from '../../src/http/index.js';
 import { signBody } from '../../src/http/signature.js';
@@ -45,6 +45,20 @@ class FakeController implements ControllerApi {
     if (!this.held.has(`${ns}/${name}`)) return 'not-held' as const;
     this.approvals.push(`${ns}/${name}`);
     return 'approved' as const;
+  }
+  /** app → deployment waiting for promotion; a promotion takes it out */
+  awaitingPromotion = new Map([['default/web', 'd5f1c0de-0000-4000-8000-000000000001']]);
+  promoteAnswer: 'promote' | 'not-leader' | 'refused' | 'unavailable' = 'promote';
+  async promote(ns: string, name: string): Promise<PromoteResult> {
+    const key = `${ns}/${name}`;
+    if (!this.getApp(ns, name)) return { outcome: 'unknown-app', message: `app ${key} is not known` };
+    if (this.promoteAnswer === 'not-leader') return { outcome: 'not-leader', message: 'this instance is not the leader' };
+    if (this.promoteAnswer === 'unavailable') return { outcome: 'unavailable', message: 'nomad GET /v1/job/web: connection refused' };
+    const id = this.awaitingPromotion.get(key);
+    if (!id) return { outcome: 'nothing-to-promote', message: `app ${key} has no deployment` };
+    if (this.promoteAnswer === 'refused') return { outcome: 'refused', message: 'Nomad refused the promotion: Task group "web" has 0/1 healthy allocations' };
+    this.awaitingPromotion.delete(key);
+    return { outcome: 'promoted', app: key, deployment: id, jobVersion: 3, groups: ['web'] };
   }
 }
 
@@ -192,6 +206,48 @@ test('POST /apps/:ns/:name/approve-prune: needs the admin token (401 without), 4
   t.deepEqual(held.prunes.map((p: { name: string; pruning: { reason: string } }) => [p.name, p.pruning.reason]), [['old', 'share-limit']]);
   const apps = await json(await fetch(`${base}/apps`));
   t.deepEqual(apps.brokenFiles, [{ file: 'apps/bad.yaml', line: 3, reason: 'file is larger than 1 MiB' }]);
+});
+
+test('POST /apps/:ns/:name/promote: 401 without the admin token, 202 promotes, then 404 (nothing waits), 404 unknown app', async (t) => {
+  const { base, controller } = await startHttp(t, { DROVER_ADMIN_TOKEN: ADMIN });
+  const post = (path: string, auth?: string) => fetch(`${base}${path}`, { method: 'POST', headers: auth ? { authorization: auth } : {} });
+  let r = await post('/apps/default/web/promote');
+  t.is(r.status, 401);
+  r = await post('/apps/default/web/promote', `Bearer ${ADMIN}-wrong`);
+  t.is(r.status, 401);
+  t.true(controller.awaitingPromotion.has('default/web'), 'nothing promoted without the right token');
+  r = await post('/apps/default/web/promote', `Bearer ${ADMIN}`);
+  t.is(r.status, 202);
+  t.deepEqual(await json(r), { promoted: true, app: 'default/web', deployment: 'd5f1c0de-0000-4000-8000-000000000001', jobVersion: 3, groups: ['web'] });
+  t.false(controller.awaitingPromotion.has('default/web'));
+  r = await post('/apps/default/web/promote', `Bearer ${ADMIN}`);
+  t.is(r.status, 404);
+  t.deepEqual(await json(r), { error: 'not-found', message: 'app default/web has no deployment' });
+  r = await post('/apps/default/ghost/promote', `Bearer ${ADMIN}`);
+  t.is(r.status, 404);
+  t.deepEqual(await json(r), { error: 'not-found', message: 'app default/ghost is not known' });
+});
+
+test('POST /apps/:ns/:name/promote: 409 not the leader or refused by Nomad, 503 Nomad unreachable, 403 without a configured token', async (t) => {
+  const { base, controller } = await startHttp(t, { DROVER_ADMIN_TOKEN: ADMIN });
+  const post = () => fetch(`${base}/apps/default/web/promote`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+  controller.promoteAnswer = 'not-leader';
+  let r = await post();
+  t.is(r.status, 409);
+  t.deepEqual(await json(r), { error: 'conflict', message: 'this instance is not the leader' });
+  controller.promoteAnswer = 'refused';
+  r = await post();
+  t.is(r.status, 409);
+  t.regex((await json(r)).message, /has 0\/1 healthy allocations/);
+  controller.promoteAnswer = 'unavailable';
+  r = await post();
+  t.is(r.status, 503);
+  t.is((await json(r)).error, 'unavailable');
+  t.true(controller.awaitingPromotion.has('default/web'), 'still waiting after every refusal');
+  const off = await startHttp(t);
+  r = await fetch(`${off.base}/apps/default/web/promote`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+  t.is(r.status, 403);
+  t.true(off.controller.awaitingPromotion.has('default/web'));
 });
 
 test('POST /apps/:ns/:name/approve-prune: 403 when no admin token is configured', async (t) => {

@@ -193,6 +193,38 @@ const CASES: Case[] = [
     "resources-too-small.yaml:9:10 spec.resources.cpu: must be at least 1, not 0",
     "resources-too-small.yaml:10:13 spec.resources.memory: must be at least 10, not 5",
   ] },
+  { fixture: 'rollout-auto-promote-no-canaries.yaml', lines: [
+    "rollout-auto-promote-no-canaries.yaml:10:18 spec.rollout.autoPromote: needs spec.rollout.canaries above 0: auto-promote promotes canaries, and Nomad refuses it without any",
+  ] },
+  { fixture: 'rollout-duration-syntax.yaml', lines: [
+    "rollout-duration-syntax.yaml:10:23 spec.rollout.progressDeadline: \"10 minutes\" is not a duration (e.g. 10m, or 0 for none)",
+  ] },
+  { fixture: 'rollout-enum-and-minimum.yaml', lines: [
+    "rollout-enum-and-minimum.yaml:10:18 spec.rollout.healthCheck: \"http\" is not one of: checks, task_states, manual",
+    "rollout-enum-and-minimum.yaml:11:15 spec.rollout.canaries: must be at least 0, not -1",
+  ] },
+  { fixture: 'rollout-healthy-deadline-cluster-progress.yaml', env: { DROVER_ROLLOUT_PROGRESS_DEADLINE: '3m', DROVER_ROLLOUT_HEALTHY_DEADLINE: '2m' }, lines: [
+    "rollout-healthy-deadline-cluster-progress.yaml:10:22 spec.rollout.healthyDeadline: 4m must be shorter than progressDeadline 3m (DROVER_ROLLOUT_PROGRESS_DEADLINE); raise progressDeadline or set it to 0",
+  ] },
+  { fixture: 'rollout-healthy-deadline-past-progress.yaml', lines: [
+    "rollout-healthy-deadline-past-progress.yaml:10:22 spec.rollout.healthyDeadline: 15m must be shorter than progressDeadline 10m (Nomad's default); raise progressDeadline or set it to 0",
+  ] },
+  { fixture: 'rollout-healthy-deadline-zero.yaml', lines: [
+    "rollout-healthy-deadline-zero.yaml:10:22 spec.rollout.healthyDeadline: 0s must be greater than 0: an allocation needs time to become healthy",
+  ] },
+  { fixture: 'rollout-max-parallel-zero.yaml', lines: [
+    "rollout-max-parallel-zero.yaml:11:15 spec.rollout.canaries: need maxParallel of at least 1: maxParallel 0 turns Nomad's deployments off, so no canary would wait for promotion",
+    "rollout-max-parallel-zero.yaml:12:17 spec.rollout.autoRevert: needs maxParallel of at least 1: maxParallel 0 turns Nomad's deployments off, so a failed rollout would never be reverted",
+  ] },
+  { fixture: 'rollout-min-healthy-not-shorter.yaml', lines: [
+    "rollout-min-healthy-not-shorter.yaml:10:21 spec.rollout.minHealthyTime: 5m must be shorter than healthyDeadline 5m",
+  ] },
+  { fixture: 'rollout-progress-below-default-healthy.yaml', lines: [
+    "rollout-progress-below-default-healthy.yaml:10:23 spec.rollout.progressDeadline: 2m must be longer than healthyDeadline 5m (Nomad's default), or 0 (the first unhealthy allocation fails the deployment)",
+  ] },
+  { fixture: 'rollout-progress-below-kill-timeout.yaml', lines: [
+    "rollout-progress-below-kill-timeout.yaml:12:23 spec.rollout.progressDeadline: 3s is shorter than the task's kill timeout (5s, Nomad's default), which Nomad refuses; use at least 5s, or 0",
+  ] },
   { fixture: 'routing-self-clash.yaml', lines: [
     "routing-self-clash.yaml:14:20 spec.ingress.httpsRedirect: host portal.example.com path / on entrypoint web is also routed by this app's spec.ingress.host",
     "routing-self-clash.yaml:16:5 spec.grpc: the TCP router HostSNI(*) on entrypoint web takes every plain connection there (Traefik tries TCP routers first), so this app's spec.ingress.host router on web would never be reached; give the gRPC port an entrypoint of its own or set grpc.host",
@@ -220,7 +252,7 @@ const CASES: Case[] = [
     "unknown-field-nested.yaml:10:5 spec.ingress.hosts: unknown field \"hosts\" (known fields: host, path, entrypoints, tls, certResolver, httpsRedirect)",
   ] },
   { fixture: 'unknown-field.yaml', lines: [
-    "unknown-field.yaml:8:3 spec.hostname: unknown field \"hostname\" (known fields: image, driver, pot, command, args, count, port, ingress, grpc, vault, weave, dns, env, resources, health, service, datacenters, scaling, sync)",
+    "unknown-field.yaml:8:3 spec.hostname: unknown field \"hostname\" (known fields: image, driver, pot, command, args, count, port, ingress, grpc, vault, weave, dns, env, resources, health, service, datacenters, scaling, rollout, sync)",
   ] },
   { fixture: 'vault-env-name.yaml', lines: [
     "vault-env-name.yaml:13:11 spec.vault.secrets[0].env[\"1DB_PASS\"]: \"1DB_PASS\" is not a valid environment variable name (letters, digits and '_', not starting with a digit)",

@@ -31,7 +31,7 @@ test('valid fixtures load with every field, namespace resolved and sources recor
   t.is(shop.namespace, 'team-a');
   t.deepEqual(shop.manifest.spec.vault?.secrets?.[1], { path: 'secret/data/shop/stripe', env: { STRIPE_KEY: 'api-key' } });
   t.is(shop.manifest.spec.env?.PORT, '8080');
-  t.deepEqual(lines(r), ['every-field.yaml:85:1: skipped: not a drover.io/v1alpha1 App (apiVersion "v1", kind "ConfigMap")']);
+  t.deepEqual(lines(r), ['every-field.yaml:94:1: skipped: not a drover.io/v1alpha1 App (apiVersion "v1", kind "ConfigMap")']);
   t.is(r.problems[0]!.severity, 'warning');
 });
 

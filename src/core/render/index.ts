@@ -1,8 +1,9 @@
 // Render (pure): a validated App + cluster defaults → the desired Nomad job in API JSON form.
 // Deterministic: the same input gives a byte-identical JSON.stringify (fixed field order, sorted map
 // keys), no I/O, no clock, and no git revision anywhere, so a commit that does not change an app's
-// job causes no write. Only fields drover means are rendered; Update, RestartPolicy and the like are
-// left to Nomad's defaults so the diff against a live job does not flap.
+// job causes no write. Only fields drover means are rendered; RestartPolicy and the like are left to
+// Nomad's defaults so the diff against a live job does not flap, and the update block only carries what
+// spec.rollout or a DROVER_ROLLOUT_* default sets (update.ts).
 // Must not import: node:fs, node:http, @nestjs/*, anything under src/clients, src/controller or src/cli.
 import type { ClusterDefaults } from '../../config.js';
 import type { NomadJob, NomadNetwork, NomadPort, NomadTaskGroup } from '../nomad-types.js';
@@ -10,11 +11,13 @@ import type { AppSpec, LoadedApp } from '../../spec/types.js';
 import { ownershipMeta, sortedRecord } from './meta.js';
 import { registersItself, registrarServices, renderServices, WEAVE_SERVICES_META } from './services.js';
 import { renderTask } from './task.js';
+import { renderUpdate } from './update.js';
 
 export { LEGACY_META_KEYS, OWNERSHIP_META, specHash, withLegacyMeta } from './meta.js';
 export { portPlans, portRoutings, type PortPlan, type PortRouting, type RouterPlan } from './traefik.js';
 export { consulServiceNames } from './services.js';
 export { formatJobs } from './output.js';
+export { NOMAD_UPDATE_DEFAULTS, renderUpdate, type NomadUpdateStrategy } from './update.js';
 export { parseRegistrarServices, WEAVE_SERVICES_META, type RegistrarCheck, type RegistrarService } from './services.js';
 
 export function renderJob(app: LoadedApp, defaults: ClusterDefaults): NomadJob {
@@ -42,6 +45,8 @@ function renderGroup(app: LoadedApp, spec: AppSpec, d: ClusterDefaults): NomadTa
   } else if (services.length > 0) task.Services = services;
   // Tasks is set last so the group's own fields come first in the JSON.
   const group = { Name: app.name, Count: spec.count ?? spec.scaling?.min ?? 1 } as NomadTaskGroup;
+  const update = renderUpdate(spec, d);
+  if (update) group.Update = update;
   const network = renderNetwork(spec);
   if (network) group.Networks = [network];
   // The autoscaler owns Count within these bounds; the diff ignores Count for such apps.
