@@ -163,6 +163,8 @@ export class VerifyMetrics {
   readonly serviceInstances: InstancesFamily;
   readonly vaultPreflightFailures: AppFamily;
   readonly consulVerifications: Counter<'result'>;
+  readonly routeDrift: AppFamily;
+  readonly routeVerifications: Counter<'result'>;
 
   /** `apps` is the owning Metrics' table: Metrics.initApp/forgetApp add and remove these families' rows too. */
   constructor(registry: Registry, apps: AppTable) {
@@ -172,6 +174,9 @@ export class VerifyMetrics {
     this.vaultPreflightFailures = new AppFamily(apps, registry, { name: 'drover_vault_preflight_failures_total', help: 'Job writes held back because a Vault secret path was missing or forbidden.', type: 'counter' });
     this.consulVerifications = new Counter({ name: 'drover_consul_verifications_total', help: 'Service verifications of one app, by result.', labelNames: ['result'], registers });
     for (const r of CONSUL_VERIFY_RESULTS) this.consulVerifications.inc({ result: r }, 0);
+    this.routeDrift = new AppFamily(apps, registry, { name: 'drover_app_route_drift', help: '1 when Traefik does not route what the app\'s tags declare (a router missing, disabled, or with another rule or entrypoints), else 0 (route check: TRAEFIK_API_ADDR).', type: 'gauge' });
+    this.routeVerifications = new Counter({ name: 'drover_route_verifications_total', help: 'Route checks of one app against Traefik\'s API, by result.', labelNames: ['result'], registers });
+    for (const r of CONSUL_VERIFY_RESULTS) this.routeVerifications.inc({ result: r }, 0);
   }
 
   /** Replaces the app's instance series; services no longer expected lose theirs. */

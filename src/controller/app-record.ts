@@ -45,6 +45,8 @@ export interface AppRecord {
   /** the allocations read at the last health evaluation (the instance count a verification expects),
    * cut to their declared fields by slimAllocs */
   allocs?: AllocListStub[];
+  /** the app's own service instances as the last Consul verification saw them (the route check explains a dropped router with them) */
+  observedInstances?: import('../core/verify.js').ObservedInstance[];
   /** health was just (re)evaluated to a final state: verify the services on this pass */
   verifyDue?: boolean;
   status: AppStatus;

@@ -12,6 +12,7 @@ import type { NomadJob, NomadService } from '../core/nomad-types.js';
 import { parseRegistrarServices } from '../core/render/index.js';
 import type { ConsulVerifyStatus } from '../core/status.js';
 import { expectedServicesFromJob, observedFromConsul, observedFromNomad, partitionInstances, verifyConsul, type ExpectedService, type ObservedInstance } from '../core/verify.js';
+import { routeHealth } from '../core/route-verify.js';
 import type { Metrics } from '../metrics.js';
 import type { AppRecord } from './app-record.js';
 
@@ -59,6 +60,7 @@ export async function verifyServices(rec: AppRecord, ctx: VerifyContext): Promis
     ctx.logger.warn('service verification: catalog unreachable', { app: rec.key, code: err.code, error: err.message });
     return;
   }
+  rec.observedInstances = observed;
   const r = verifyConsul(expected, observed);
   r.notes.push(...others);
   const wasDrift = rec.status.consul?.drift === true;
@@ -78,6 +80,11 @@ export function applyHealth(rec: AppRecord): void {
   if (!base) return;
   rec.status.health = base.status;
   rec.status.healthReasons = [...base.reasons];
+  const routes = routeHealth(rec.status.routes);
+  if (routes.reasons.length > 0 && (base.status === 'Healthy' || base.status === 'Degraded' || base.status === 'Progressing')) {
+    rec.status.healthReasons.push(...routes.reasons);
+    if (routes.degraded) rec.status.health = 'Degraded';
+  }
   const c = rec.status.consul;
   if (!c || c.state !== 'verified' || c.problems.length === 0) return;
   if (base.status !== 'Healthy' && base.status !== 'Degraded') return;

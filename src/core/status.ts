@@ -3,6 +3,7 @@ import type { Operation } from 'fast-json-patch';
 
 import type { AppAction, AppDecision } from './decide.js';
 import type { PruneBlockReason } from './prune.js';
+import type { RouteVerifyStatus } from './route-verify.js';
 
 /** Conflict: a live job with the app's ID that drover does not own (never written). */
 export type SyncStatus = 'Synced' | 'OutOfSync' | 'Invalid' | 'Unknown' | 'Conflict';
@@ -36,6 +37,8 @@ export interface AppStatus {
   pruning?: { state: 'held' | 'stopped'; reason?: PruneBlockReason; revision?: string; heldSince?: string };
   /** the service catalog (Consul, or Nomad's own for provider nomad) against what the job promises; absent until verified or when the app has no services */
   consul?: ConsulVerifyStatus;
+  /** the route check against Traefik's API (TRAEFIK_API_ADDR); absent when off or the app has no routes */
+  routes?: RouteVerifyStatus;
 }
 
 export interface ConsulVerifyStatus {
