@@ -13,10 +13,27 @@ export interface RouteContext {
   region: string;
   namespaces: string[];
   vaultEnabled: boolean;
-  aclTokens?: Record<string, { namespaces: string[] | '*'; write: boolean }>;
+  aclTokens?: Record<string, SimAclToken>;
   clock: () => number;
   /** aborted on close so blocking queries return */
   closing: AbortSignal;
+}
+
+/** A Nomad variables capability (acl/policy.go VariablesCapability*). */
+export type VariableCapability = 'list' | 'read' | 'write' | 'destroy' | 'deny';
+
+/**
+ * What a simulated ACL token may do: namespace-level job access (`write` = submit-job), optional
+ * `variables` path rules applied in each of its namespaces (a namespace `variables { path "x/*" {...} }`
+ * block; a namespace policy alone grants no variable access, as in Nomad), and `management` for a
+ * management token (everything, namespaces API included).
+ */
+export interface SimAclToken {
+  namespaces: string[] | '*';
+  write: boolean;
+  management?: boolean;
+  /** path glob (`*` matches anything, `/` included) → capabilities; `read` implies `list` */
+  variables?: Record<string, VariableCapability[]>;
 }
 
 export const MAX_WAIT_MS = 300_000;
@@ -43,12 +60,47 @@ export function accessor(ctx: RouteContext, req: SimRequest): string {
   return `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`;
 }
 
-export function allowedNs(ctx: RouteContext, req: SimRequest, write: boolean): (ns: string) => boolean {
-  if (!ctx.aclTokens) return () => true;
+/** The token's policy; undefined when ACLs are off. A missing or unknown token is 403, as Authenticate makes it. */
+export function policy(ctx: RouteContext, req: SimRequest): SimAclToken | undefined {
+  if (!ctx.aclTokens) return undefined;
   const t = token(req);
   const pol = t ? ctx.aclTokens[t] : undefined;
   if (!pol) throw new HttpError(403, 'Permission denied');
+  return pol;
+}
+
+export function allowedNs(ctx: RouteContext, req: SimRequest, write: boolean): (ns: string) => boolean {
+  const pol = policy(ctx, req);
+  if (!pol) return () => true;
+  if (pol.management) return () => true;
   return (ns) => (pol.namespaces === '*' || pol.namespaces.includes(ns)) && (!write || pol.write);
+}
+
+/** Management operations (namespaces API): a management token, or ACLs off. */
+export function requireManagement(ctx: RouteContext, req: SimRequest): void {
+  const pol = policy(ctx, req);
+  if (pol && !pol.management) throw new HttpError(403, 'Permission denied');
+}
+
+function globMatch(glob: string, s: string): boolean {
+  const re = new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return re.test(s);
+}
+
+/**
+ * AllowVariableOperation (acl/acl.go): an exact path rule wins, else the matching glob closest in
+ * length to the path; `deny` refuses all, `read` implies `list`.
+ */
+export function variableAllowed(pol: SimAclToken | undefined, ns: string, path: string, cap: VariableCapability): boolean {
+  if (!pol || pol.management) return true;
+  if (pol.namespaces !== '*' && !pol.namespaces.includes(ns)) return false;
+  const rules = Object.entries(pol.variables ?? {});
+  const exact = rules.find(([g]) => g === path);
+  const glob = rules.filter(([g]) => g.includes('*') && globMatch(g, path))
+    .sort((a, b) => (path.length - a[0].replaceAll('*', '').length) - (path.length - b[0].replaceAll('*', '').length))[0];
+  const caps = (exact ?? glob)?.[1];
+  if (!caps || caps.includes('deny')) return false;
+  return caps.includes(cap) || (cap === 'list' && caps.includes('read'));
 }
 
 export function authorize(ctx: RouteContext, req: SimRequest, ns: string, write: boolean): void {

@@ -33,8 +33,8 @@ function wanted(e: NomadEvent, topics: Topics, ns: string): boolean {
   return keys.has('*') || keys.has(e.Key) || (e.FilterKeys ?? []).some((k) => keys.has(k));
 }
 
-function filterFrame(f: EventFrame, topics: Topics, ns: string): EventFrame | undefined {
-  const events = f.Events.filter((e) => wanted(e, topics, ns));
+function filterFrame(f: EventFrame, topics: Topics, ns: string, allow: (e: NomadEvent) => boolean): EventFrame | undefined {
+  const events = f.Events.filter((e) => wanted(e, topics, ns) && allow(e));
   return events.length ? { Index: f.Index, Events: events } : undefined;
 }
 
@@ -47,7 +47,8 @@ export function replayFrom(buffer: EventFrame[], index: number): EventFrame[] {
   return buffer.filter((f) => f.Index >= index);
 }
 
-export function eventStream(state: NomadState, reg: StreamRegistry, req: SimRequest): SimReply {
+/** `allow` is the per-event ACL filter (Variable events need the path's `list` capability). */
+export function eventStream(state: NomadState, reg: StreamRegistry, req: SimRequest, allow: (e: NomadEvent) => boolean = () => true): SimReply {
   const topics = parseTopics(req.query.getAll('topic'));
   const ns = req.query.get('namespace') || 'default';
   const index = Number(req.query.get('index') ?? '0');
@@ -57,7 +58,7 @@ export function eventStream(state: NomadState, reg: StreamRegistry, req: SimRequ
   res.write('{}\n');
   reg.open.add(res);
   const send = (f: EventFrame) => {
-    const out = filterFrame(f, topics, ns);
+    const out = filterFrame(f, topics, ns, allow);
     if (out && !res.writableEnded) res.write(`${JSON.stringify(out)}\n`);
   };
   for (const f of replayFrom(state.buffer, index)) send(f);

@@ -4,6 +4,7 @@
 // Must not import drover's clients or core logic beyond the shared Nomad types.
 import type { NomadJob } from '../../core/nomad-types.js';
 import { SimServer } from '../http.js';
+import type { SimAclToken } from './api-common.js';
 import type { ServiceSink } from '../service-sink.js';
 import type { StreamRegistry } from './events.js';
 import { installRoutes } from './routes.js';
@@ -11,10 +12,12 @@ import { Scheduler, type AllocRuntime } from './scheduler.js';
 import { NomadState } from './state.js';
 import { clone } from './util.js';
 
+export type { SimAclToken, VariableCapability } from './api-common.js';
+
 export interface NomadSimOptions {
   region?: string;
   namespaces?: string[];
-  aclTokens?: Record<string, { namespaces: string[] | '*'; write: boolean }>;
+  aclTokens?: Record<string, SimAclToken>;
   allocDelayMs?: number;
   deploymentDelayMs?: number;
   serviceSink?: ServiceSink;

@@ -1,10 +1,11 @@
 // The route table of the simulated Nomad: which handler answers which API path, with typed
 // HTTP errors turned into the plain-text replies a real agent sends.
 import type { SimReply, SimRequest, SimServer } from '../http.js';
-import { allowedNs, HttpError, text, type RouteContext } from './api-common.js';
+import { allowedNs, HttpError, policy, text, variableAllowed, type RouteContext } from './api-common.js';
 import { jobTable, listJobs, readJob, services } from './api-reads.js';
 import { deregister, plan, register, validateJob } from './api-writes.js';
 import { eventStream } from './events.js';
+import { deleteVariable, listVariables, readVariable, writeVariable } from './variables.js';
 
 export type { RouteContext } from './api-common.js';
 
@@ -32,6 +33,15 @@ export function installRoutes(server: SimServer, ctx: RouteContext): void {
   server.route(W, '/v1/job/:id', guard((req) => register(ctx, req, req.params.id)));
   server.route('GET', '/v1/job/:id', guard((req) => readJob(ctx, req, 'job')));
   server.route('DELETE', '/v1/job/:id', guard((req) => deregister(ctx, req)));
+  server.route('GET', '/v1/vars', guard((req) => listVariables(ctx, req)));
+  server.route(['GET', 'PUT', 'POST', 'DELETE', 'PATCH'], '/v1/var/*path', guard((req) => {
+    const path = req.params.path ?? '';
+    if (!path) throw new HttpError(400, 'missing variable path');
+    if (req.method === 'GET') return readVariable(ctx, req, path);
+    if (req.method === 'PUT' || req.method === 'POST') return writeVariable(ctx, req, path);
+    if (req.method === 'DELETE') return deleteVariable(ctx, req, path);
+    throw new HttpError(400, 'Invalid method');
+  }));
   server.route('GET', '/v1/services', guard((req) => services(ctx, req)));
   server.route('GET', '/v1/service/:name', guard((req) => services(ctx, req, req.params.name)));
   // Simulator control (not a Nomad API): a client reports an allocation failed, lost or running again.
@@ -48,7 +58,8 @@ export function installRoutes(server: SimServer, ctx: RouteContext): void {
   }));
   server.route('GET', '/v1/event/stream', guard((req) => {
     if (ctx.aclTokens) allowedNs(ctx, req, false);
-    return eventStream(ctx.state, ctx.streams, req);
+    const pol = policy(ctx, req);
+    return eventStream(ctx.state, ctx.streams, req, (e) => e.Topic !== 'Variable' || variableAllowed(pol, e.Namespace, e.Key, 'list'));
   }));
   server.route('GET', '/v1/agent/health', () => ({ json: { server: { ok: true, message: 'ok' }, client: { ok: true, message: 'ok' } } }));
   server.route('GET', '/v1/status/leader', () => ({ json: '127.0.0.1:4647' }));

@@ -7,7 +7,7 @@ import type { EventFrame, NomadEvent } from '../../core/nomad-types.js';
 import { GroupedMap } from './grouped-map.js';
 import type { Obj } from './util.js';
 
-export type Table = 'jobs' | 'job_summary' | 'allocs' | 'deployment' | 'evals' | 'service_registrations';
+export type Table = 'jobs' | 'job_summary' | 'allocs' | 'deployment' | 'evals' | 'service_registrations' | 'variables' | 'namespaces';
 
 export interface Alloc {
   ID: string;
@@ -41,6 +41,17 @@ export interface Alloc {
   bridgeIp: string;
 }
 
+/** A Nomad variable as the HTTP API returns it (structs.VariableDecrypted: metadata, then Items). */
+export interface SimVariable {
+  Namespace: string;
+  Path: string;
+  CreateIndex: number;
+  CreateTime: number;
+  ModifyIndex: number;
+  ModifyTime: number;
+  Items: Record<string, string>;
+}
+
 /** The registration record is the API's own shape (src/core/nomad-types.ts). */
 export type ServiceRegistration = NomadServiceRegistration;
 
@@ -48,7 +59,7 @@ export const EVENT_BUFFER = 100;
 
 export class NomadState {
   private index = 1;
-  readonly tables: Record<Table, number> = { jobs: 1, job_summary: 1, allocs: 1, deployment: 1, evals: 1, service_registrations: 1 };
+  readonly tables: Record<Table, number> = { jobs: 1, job_summary: 1, allocs: 1, deployment: 1, evals: 1, service_registrations: 1, variables: 1, namespaces: 1 };
   readonly jobs = new Map<string, Obj>();
   readonly summaryIndex = new Map<string, { CreateIndex: number; ModifyIndex: number }>();
   // Grouped by (namespace, job ID) so per-job reads cost the job's objects, not the whole store.
@@ -56,6 +67,8 @@ export class NomadState {
   readonly deployments = new GroupedMap<Obj>((d) => NomadState.key(String(d.Namespace), String(d.JobID)));
   // Grouped by service name: `GET /v1/service/:name` is asked once per app.
   readonly services = new GroupedMap<ServiceRegistration>((r) => r.ServiceName);
+  /** keyed by NomadState.key(namespace, path) */
+  readonly variables = new Map<string, SimVariable>();
   readonly buffer: EventFrame[] = [];
   private readonly emitter = new EventEmitter();
   writes = 0;
