@@ -222,11 +222,11 @@ simTest('vault: rejected when Vault is not enabled (plain -dev); otherwise defau
   t.deepEqual(got.TaskGroups[0].Constraints, [{ LTarget: '${attr.vault.version}', RTarget: '>= 0.6.1', Operand: 'semver' }]);
 });
 
-simTest('event stream: AllocationUpdated frames carry [JobID, DeploymentID]; Deployment topic gets DeploymentStatusUpdate', async (t) => {
+simTest('event stream: AllocationUpdated frames carry [JobID, DeploymentID] and no job; a deployment succeeds in a PlanResult frame (as a real 2.0.5 agent sends them)', async (t) => {
   const { http } = await sim(t);
   const id = uniq('ev');
   const url = `${http.base}/v1/event/stream?topic=Allocation:${id}&topic=Deployment:${id}`;
-  const got = readStream(url, (ls) => ls.some((l) => l.Events?.some((e: any) => e.Type === 'DeploymentStatusUpdate' && e.Payload.Deployment.Status === 'successful')));
+  const got = readStream(url, (ls) => ls.some((l) => l.Events?.some((e: any) => e.Topic === 'Deployment' && e.Payload.Deployment.Status === 'successful')));
   await new Promise((r) => setTimeout(r, 50));
   await http.put('/v1/jobs', { Job: workedExample(id) });
   const events = (await got).flatMap((l) => l.Events ?? []);
@@ -234,9 +234,11 @@ simTest('event stream: AllocationUpdated frames carry [JobID, DeploymentID]; Dep
   t.truthy(upd);
   t.is(upd.Topic, 'Allocation');
   t.deepEqual(upd.FilterKeys, [id, upd.Payload.Allocation.DeploymentID]);
-  t.is(upd.Payload.Allocation.Job, null);
+  t.false('Job' in upd.Payload.Allocation, 'the job is stripped and zero fields are left out');
+  t.is(upd.Payload.Timeout, false);
   t.true(events.every((e) => e.Topic === 'Allocation' || e.Topic === 'Deployment'));
-  const dep = events.find((e) => e.Type === 'DeploymentStatusUpdate');
+  const dep = events.find((e) => e.Topic === 'Deployment' && e.Payload.Deployment.Status === 'successful');
+  t.is(dep.Type, 'PlanResult', 'the scheduler marks it successful in its plan');
   t.deepEqual(dep.FilterKeys, [id]);
 });
 

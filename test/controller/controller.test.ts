@@ -25,6 +25,17 @@ test('commit → job registered; count change → updated (Version+1); unrelated
   t.is(job2.TaskGroups[0]!.Count, 3);
   t.is(job2.Version, v0 + 1);
   t.is(h.controller.getApp('default', 'web')?.lastAction, 'update');
+  // the count change rolls out as a deployment that ends by marking the job version stable, and drover
+  // re-reads a job that moves: let that settle before measuring what the unrelated commit costs
+  let doneAt = 0;
+  await h.until('deployment successful', async () => {
+    const d = await h.call('GET', '/v1/job/web/deployment');
+    doneAt = d?.Status === 'successful' ? d.ModifyTime / 1e6 : 0;
+    return doneAt > 0;
+  }, 5000);
+  const readAfter = (path: string) => h.sim.server.requestLog().some((l) => l.method === 'GET' && l.path === path && l.at >= doneAt);
+  await h.until('drover re-read the stable job', () => readAfter('/v1/job/web') && readAfter('/v1/job/web/deployment'), 5000);
+  await h.controller.idle();
 
   const writes = nomadWrites(h);
   const requestsBefore = h.sim.server.count((k) => k.includes('/v1/job/:id') && !k.includes('/v1/jobs'));
