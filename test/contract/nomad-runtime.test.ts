@@ -192,6 +192,13 @@ simTest('ACLs: a missing or unknown token is 403 Permission denied; read-only an
   t.is((await http.withToken('team').put('/v1/jobs?namespace=team', { Job: workedExample(id) })).status, 200);
   const all = (await http.withToken('team').get('/v1/jobs?namespace=*')).json as any[];
   t.deepEqual(all.map((j) => j.Namespace), ['team']);
+  // the event stream checks every namespace `*` covers (nomad/event_endpoint.go validateACL): all or nothing
+  const stream = (tok: string, ns: string) => fetch(`${http.base}/v1/event/stream?topic=Job:*&namespace=${ns}`, { headers: { 'X-Nomad-Token': tok }, signal: AbortSignal.timeout(5000) });
+  t.is((await stream('team', '*')).status, 403);
+  t.is((await stream('reader', 'team')).status, 403);
+  const dep = await waitFor('team deployment', async () => ((await http.withToken('admin').get(`/v1/job/${id}/deployments?namespace=team`)).json as any[])[0]);
+  t.is((await http.withToken('admin').get(`/v1/deployment/${dep.ID}`)).status, 200);
+  t.is((await http.withToken('reader').get(`/v1/deployment/${dep.ID}`)).status, 404, 'a deployment the token cannot read is hidden');
   t.is((await http.get('/v1/agent/health')).status, 200);
 });
 

@@ -2,14 +2,17 @@
 // of 2.0.5): GET /v1/deployment/:id, POST /v1/deployment/promote/:id (`{"DeploymentID", "All" | "Groups"}`)
 // and POST /v1/deployment/fail/:id, with the texts and status codes of a real agent (RPC errors are 500).
 import type { SimReply, SimRequest } from '../http.js';
-import { authorize, blocking, HttpError, queryNs, readHeaders, text, type RouteContext } from './api-common.js';
+import { allowedNs, authorize, blocking, HttpError, queryNs, readHeaders, text, type RouteContext } from './api-common.js';
 import { isActive } from './reconcile.js';
 import { field, isObj } from './util.js';
 
 export function readDeployment(ctx: RouteContext, req: SimRequest): Promise<SimReply> {
   authorize(ctx, req, queryNs(req), false);
+  const allowed = allowedNs(ctx, req, false);
   return blocking(ctx, req, () => {
-    const d = ctx.state.deployments.get(req.params.id!);
+    const found = ctx.state.deployments.get(req.params.id!);
+    // a deployment in a namespace the token cannot read is hidden, as Deployment.GetDeployment does
+    const d = found && allowed(String(found.Namespace)) ? found : undefined;
     if (!d) return { index: ctx.state.tables.deployment, reply: text(404, 'deployment not found', readHeaders(ctx.state.tables.deployment)) };
     return { index: Number(d.ModifyIndex), reply: { json: d, headers: readHeaders(Number(d.ModifyIndex)) } };
   });

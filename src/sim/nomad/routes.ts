@@ -77,7 +77,12 @@ export function installRoutes(server: SimServer, ctx: RouteContext, controls: Si
   server.route('GET', '/v1/services', guard((req) => services(ctx, req)));
   server.route('GET', '/v1/service/:name', guard((req) => services(ctx, req, req.params.name)));
   server.route('GET', '/v1/event/stream', guard((req) => {
-    if (ctx.aclTokens) allowedNs(ctx, req, false);
+    // validateACL: every namespace the stream covers (all of them for `*`) must be readable, or nothing is sent
+    if (ctx.aclTokens) {
+      const allowed = allowedNs(ctx, req, false);
+      const ns = req.query.get('namespace') || 'default';
+      if (!(ns === '*' ? [...ctx.state.namespaces.keys()] : [ns]).every(allowed)) throw new HttpError(403, 'Permission denied');
+    }
     const pol = policy(ctx, req);
     return eventStream(ctx.state, ctx.streams, req, (e) => e.Topic !== 'Variable' || variableAllowed(pol, e.Namespace, e.Key, 'list'));
   }));
