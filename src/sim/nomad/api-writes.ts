@@ -96,7 +96,7 @@ export function register(ctx: RouteContext, req: SimRequest, pathId?: string): S
     const index = state.bump('evals');
     // an unchanged spec only upserts an evaluation: its raft message is an eval update
     const e = newEval(existing, 'job-register', index, now);
-    state.evals.set(String(e.ID), e);
+    state.addEval(e);
     state.publish([evalEvent(e, 'EvaluationUpdated'), ...ctx.scheduler.updateStatus(ns, id, index, 'EvaluationUpdated')]);
     state.changed();
     ctx.scheduler.evaluate(e);
@@ -108,7 +108,7 @@ export function register(ctx: RouteContext, req: SimRequest, pathId?: string): S
   job.Status = jobStatus(job, state.jobAllocs(ns, id), state.jobDeployments(ns, id), state.jobEvals(ns, id));
   state.publish([jobEvent(job, 'JobRegistered')]);
   const e = newEval(job, 'job-register', index, now);
-  state.evals.set(String(e.ID), e);
+  state.addEval(e);
   state.publish([evalEvent(e, 'JobRegistered'), ...ctx.scheduler.updateStatus(ns, id, index, 'JobRegistered')]);
   state.changed();
   ctx.scheduler.evaluate(e);
@@ -166,7 +166,7 @@ export function deregister(ctx: RouteContext, req: SimRequest): SimReply {
     evalJob = stopped;
   }
   const e = newEval(evalJob, 'job-deregister', index, now);
-  state.evals.set(String(e.ID), e);
+  state.addEval(e);
   state.publish([evalEvent(e, 'JobDeregistered'), ...ctx.scheduler.updateStatus(ns, id, index, 'JobDeregistered')]);
   state.changed();
   ctx.scheduler.evaluate(e);

@@ -54,7 +54,7 @@ export function readEvaluation(ctx: RouteContext, req: SimRequest): Promise<SimR
   const ns = queryNs(req);
   authorize(ctx, req, ns, false);
   return blocking(ctx, req, () => {
-    const e = [...ctx.state.evals.values()].find((x) => x.ID === req.params.id);
+    const e = ctx.state.evals.get(req.params.id!);
     if (!e) return { index: ctx.state.tables.evals, reply: text(404, 'eval not found', readHeaders(ctx.state.tables.evals)) };
     return { index: Number(e.ModifyIndex), reply: { json: evalJson(e), headers: readHeaders(Number(e.ModifyIndex)) } };
   });

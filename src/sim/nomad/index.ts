@@ -59,6 +59,7 @@ export interface NomadSim {
   setAllocClientStatus(allocId: string, status: 'running' | 'failed' | 'lost'): boolean;
   getJob(namespace: string, id: string): NomadJob | undefined;
   raftIndex(): number;
+  /** accepted writes: job register/deregister, variable put/delete, namespace upsert/delete, deployment promote/fail */
   writeCount(): number;
 }
 

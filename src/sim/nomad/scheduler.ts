@@ -197,7 +197,7 @@ export class Scheduler {
   }
 
   private process(evalId: string): void {
-    const e = [...this.state.evals.values()].find((x) => x.ID === evalId);
+    const e = this.state.evals.get(evalId);
     if (!e || e.Status !== 'pending') return;
     const ns = String(e.Namespace);
     const id = String(e.JobID);
@@ -250,7 +250,7 @@ export class Scheduler {
       Status: 'blocked', StatusDescription: 'created to place remaining allocations', PreviousEval: e.ID, JobModifyIndex: job.JobModifyIndex,
       FailedTGAllocs: s.failedTGAllocs, ClassEligibility: { [SIM_NODE_CLASS]: false }, SnapshotIndex: e.SnapshotIndex,
     });
-    this.state.evals.set(String(blocked.ID), blocked);
+    this.state.addEval(blocked);
     e.BlockedEval = blocked.ID;
     events.push(evalEvent(blocked, 'EvaluationUpdated'));
     this.state.publish(events);
@@ -486,7 +486,7 @@ export class Scheduler {
     const job = this.state.job(String(d.Namespace), String(d.JobID));
     if (!job) return undefined;
     const e = newEval(job, triggeredBy, index, this.nowNs(), { DeploymentID: d.ID, JobModifyIndex: 0 });
-    this.state.evals.set(String(e.ID), e);
+    this.state.addEval(e);
     this.state.publish([evalEvent(e, type)]);
     this.state.changed();
     this.submit(e);
@@ -553,7 +553,7 @@ export class Scheduler {
     const target = this.state.job(ns, id);
     const e = target ? newEval(target, 'deployment-watcher', index, now, { DeploymentID: d.ID, JobModifyIndex: 0 }) : undefined;
     if (e) {
-      this.state.evals.set(String(e.ID), e);
+      this.state.addEval(e);
       events.push(evalEvent(e, type));
     }
     events.push(...this.updateStatus(ns, id, index, type));
@@ -609,7 +609,7 @@ export class Scheduler {
     const job = this.state.job(String(d.Namespace), String(d.JobID));
     const e = job ? newEval(job, 'deployment-watcher', index, this.nowNs(), { DeploymentID: d.ID, JobModifyIndex: 0 }) : undefined;
     if (e) {
-      this.state.evals.set(String(e.ID), e);
+      this.state.addEval(e);
       events.push(evalEvent(e, 'DeploymentPromotion'));
     }
     this.state.publish(events);

@@ -105,6 +105,14 @@ export class NomadState {
     this.writes = 0;
   }
 
+  /** Stores an evaluation; a job keeps its latest 50 terminal ones (Nomad garbage-collects old evaluations). */
+  addEval(e: Obj): void {
+    this.evals.set(String(e.ID), e);
+    const mine = this.jobEvals(String(e.Namespace), String(e.JobID));
+    const done = mine.filter((x) => x.Status === 'complete' || x.Status === 'failed' || x.Status === 'canceled');
+    for (const old of done.slice(0, Math.max(0, done.length - 50))) this.evals.delete(String(old.ID));
+  }
+
   jobEvals(ns: string, id: string): Obj[] {
     return this.evals.group(NomadState.key(ns, id));
   }
