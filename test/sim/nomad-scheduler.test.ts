@@ -125,3 +125,18 @@ test('agent version: /v1/agent/self reports the configured version (a 1.x cluste
   const dev = await sim(t, { nomadVersion: '2.1.0-dev' });
   t.like((await dev.http.get('/v1/agent/self')).json.config.Version, { Version: '2.1.0', VersionPrerelease: 'dev' });
 });
+
+test('stopping a job mid-deployment: "Cancelled because job is stopped", and an allocation stopped before it was healthy is reported unhealthy (as a 2.0.5 client does)', async (t) => {
+  const { http } = await sim(t, { timeScale: 1 });
+  const id = uniq('stp');
+  // min_healthy_time 10 s at time scale 1: the allocation runs but is not healthy yet when the job stops
+  await http.put('/v1/jobs', { Job: runnableJob(id, { count: 1, update: { MinHealthyTime: 10e9 } }) });
+  await poll(http, `/v1/job/${id}/allocations`, 'running', (a: any[]) => a[0]?.ClientStatus === 'running');
+  await http.del(`/v1/job/${id}`);
+  const [a] = await poll(http, `/v1/job/${id}/allocations`, 'complete', (l: any[]) => (l[0]?.ClientStatus === 'complete' ? l : undefined));
+  t.like(a.DeploymentStatus, { Healthy: false, Canary: false });
+  const d = (await http.get(`/v1/job/${id}/deployment`)).json;
+  t.like(d, { Status: 'cancelled', StatusDescription: 'Cancelled because job is stopped' });
+  t.like(d.TaskGroups.web, { PlacedAllocs: 1, HealthyAllocs: 0, UnhealthyAllocs: 1 });
+  t.is((await http.get(`/v1/job/${id}`)).json.Status, 'dead');
+});

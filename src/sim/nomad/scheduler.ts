@@ -689,7 +689,10 @@ export class Scheduler {
       for (const k of Object.keys(a.TaskStates ?? {})) (a.TaskStates as Obj)[k] = taskState('dead', false, this.nowNs());
       a.ModifyIndex = i;
       this.touchSummary(a.Namespace, a.JobID, i);
-      this.state.publish([allocEvent(a, 'AllocationUpdated'), ...this.updateStatus(a.Namespace, a.JobID, i, 'AllocationUpdated')]);
+      // stopped before it was healthy: the client reports it unhealthy, and the deployment counts it
+      const touched = new Set<Obj>();
+      if (a.DeploymentID && a.DeploymentStatus?.Healthy == null) this.setHealth(a, false, i, touched);
+      this.state.publish([...[...touched].map((d) => deploymentEvent(d, 'AllocationUpdated')), allocEvent(a, 'AllocationUpdated'), ...this.updateStatus(a.Namespace, a.JobID, i, 'AllocationUpdated')]);
       this.state.changed();
     });
     return allocEvent(a, 'PlanResult');
