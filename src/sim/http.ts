@@ -143,6 +143,11 @@ export class SimServer {
     return `http://${this.listenAddr.host}:${this.listenAddr.port}`;
   }
 
+  /** Drops every open connection but `keep` (a restarted server's clients see them reset); the listener stays. */
+  dropConnections(keep?: Socket): void {
+    for (const s of this.sockets) if (s !== keep) s.destroy();
+  }
+
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

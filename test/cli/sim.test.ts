@@ -72,3 +72,22 @@ test.serial('drover sim refuses bad flags with one clear line and exit 1', async
   t.is(await p.exited, 1);
   t.is(p.err().trim(), 'drover: --nomad-port: "abc" is not a port number (0-65535); --alloc-delay: "soon" is not a duration (e.g. 200ms, 1s)');
 });
+
+test.serial('drover sim --drivers, --nomad-version, --time-scale: the node lacks the other drivers, the agent reports the version; bad values are refused', async (t) => {
+  const p = runSim(['--nomad-port', '0', '--consul-port', '0', '--vault-port', '0', '--drivers', 'exec,raw_exec', '--nomad-version', '1.9.7', '--time-scale', '0']);
+  t.teardown(() => {
+    if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  });
+  t.true(await waitFor(() => p.out().includes('export VAULT_TOKEN='), 10_000), p.err());
+  const nomad = /^export NOMAD_ADDR=(\S+)$/m.exec(p.out())![1]!;
+  const self = (await (await fetch(`${nomad}/v1/agent/self`)).json()) as any;
+  t.is(self.config.Version.Version, '1.9.7');
+  const job = { ID: 'dock', TaskGroups: [{ Name: 'web', Tasks: [{ Name: 'web', Driver: 'docker', Config: { image: 'nginx' } }] }] };
+  const plan = (await (await fetch(`${nomad}/v1/job/dock/plan`, { method: 'PUT', body: JSON.stringify({ Job: job }) })).json()) as any;
+  t.deepEqual(plan.FailedTGAllocs.web.ConstraintFiltered, { 'missing drivers': 1 });
+  p.child.kill('SIGTERM');
+  t.is(await p.exited, 0, p.err());
+  const bad = runSim(['--drivers', 'Docker!', '--nomad-version', 'two', '--time-scale', 'fast']);
+  t.is(await bad.exited, 1);
+  t.is(bad.err().trim(), 'drover: --drivers: "Docker!" is not a driver name; --nomad-version: "two" is not a version like 2.0.5; --time-scale: "fast" is not a factor between 0 and 1');
+});

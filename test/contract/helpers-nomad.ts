@@ -67,8 +67,11 @@ export async function waitFor<T>(what: string, f: () => Promise<T | undefined>, 
   }
 }
 
-/** Reads an NDJSON event stream until `until` says stop or the timeout fires; returns the parsed lines. */
-export async function readStream(url: string, until: (lines: any[]) => boolean, timeoutMs = 8000): Promise<any[]> {
+/**
+ * Reads an NDJSON event stream until `until` says stop or the timeout fires; returns the parsed lines.
+ * `onOpen` runs once the first line (the `{}` heartbeat) has arrived: the server has set the stream up.
+ */
+export async function readStream(url: string, until: (lines: any[]) => boolean, timeoutMs = 8000, onOpen?: () => void): Promise<any[]> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), timeoutMs);
   const lines: any[] = [];
@@ -85,6 +88,10 @@ export async function readStream(url: string, until: (lines: any[]) => boolean, 
         const line = buf.slice(0, i).trim();
         buf = buf.slice(i + 1);
         if (line) lines.push(JSON.parse(line));
+        if (lines.length === 1 && onOpen) {
+          onOpen();
+          onOpen = undefined;
+        }
       }
       if (until(lines)) break;
     }
@@ -95,4 +102,35 @@ export async function readStream(url: string, until: (lines: any[]) => boolean, 
     clearTimeout(timer);
   }
   return lines;
+}
+
+/**
+ * A job a plain dev agent can run: raw_exec (enable it with `plugin "raw_exec" { config { enabled = true } }`)
+ * starting Debian's busybox-static httpd on the group's dynamic port. Health is task state based, so no
+ * service catalogue is needed; min_healthy_time is 1 s (the simulator's default time scale makes it instant).
+ */
+export function runnableJob(id: string, over: { count?: number; args?: string[]; meta?: Record<string, string>; update?: Record<string, unknown>; tags?: string[]; driver?: string } = {}): any {
+  return {
+    ID: id, Datacenters: ['dc1'], Meta: over.meta ?? { 'drover.managed': 'true' },
+    TaskGroups: [{
+      Name: 'web', Count: over.count ?? 1,
+      Update: { MaxParallel: 1, HealthCheck: 'task_states', MinHealthyTime: 1e9, HealthyDeadline: 60e9, ProgressDeadline: 120e9, ...over.update },
+      Networks: [{ DynamicPorts: [{ Label: 'http' }] }],
+      Tasks: [{
+        Name: 'httpd', Driver: over.driver ?? 'raw_exec', ShutdownDelay: 0,
+        Config: { command: '/bin/busybox', args: ['httpd', '-f', '-p', '${NOMAD_PORT_http}', ...(over.args ?? [])] },
+        Resources: { CPU: 50, MemoryMB: 32 },
+        ...(over.tags ? { Services: [{ Name: id, PortLabel: 'http', Provider: 'nomad', Tags: over.tags }] } : {}),
+      }],
+    }],
+  };
+}
+
+/** Polls a GET until `pick` returns something (the JSON body is passed in; a body it cannot read yet counts as not yet). */
+export async function poll<T>(h: NomadHttp, path: string, what: string, pick: (json: any) => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  return waitFor(what, async () => {
+    const r = await h.get(path);
+    if (r.status !== 200 || r.json === null || r.json === undefined) return undefined;
+    return pick(r.json) || undefined;
+  }, timeoutMs);
 }

@@ -192,6 +192,13 @@ simTest('ACLs: a missing or unknown token is 403 Permission denied; read-only an
   t.is((await http.withToken('team').put('/v1/jobs?namespace=team', { Job: workedExample(id) })).status, 200);
   const all = (await http.withToken('team').get('/v1/jobs?namespace=*')).json as any[];
   t.deepEqual(all.map((j) => j.Namespace), ['team']);
+  // the event stream checks every namespace `*` covers (nomad/event_endpoint.go validateACL): all or nothing
+  const stream = (tok: string, ns: string) => fetch(`${http.base}/v1/event/stream?topic=Job:*&namespace=${ns}`, { headers: { 'X-Nomad-Token': tok }, signal: AbortSignal.timeout(5000) });
+  t.is((await stream('team', '*')).status, 403);
+  t.is((await stream('reader', 'team')).status, 403);
+  const dep = await waitFor('team deployment', async () => ((await http.withToken('admin').get(`/v1/job/${id}/deployments?namespace=team`)).json as any[])[0]);
+  t.is((await http.withToken('admin').get(`/v1/deployment/${dep.ID}`)).status, 200);
+  t.is((await http.withToken('reader').get(`/v1/deployment/${dep.ID}`)).status, 404, 'a deployment the token cannot read is hidden');
   t.is((await http.get('/v1/agent/health')).status, 200);
 });
 
@@ -222,11 +229,11 @@ simTest('vault: rejected when Vault is not enabled (plain -dev); otherwise defau
   t.deepEqual(got.TaskGroups[0].Constraints, [{ LTarget: '${attr.vault.version}', RTarget: '>= 0.6.1', Operand: 'semver' }]);
 });
 
-simTest('event stream: AllocationUpdated frames carry [JobID, DeploymentID]; Deployment topic gets DeploymentStatusUpdate', async (t) => {
+simTest('event stream: AllocationUpdated frames carry [JobID, DeploymentID] and no job; a deployment succeeds in a PlanResult frame (as a real 2.0.5 agent sends them)', async (t) => {
   const { http } = await sim(t);
   const id = uniq('ev');
   const url = `${http.base}/v1/event/stream?topic=Allocation:${id}&topic=Deployment:${id}`;
-  const got = readStream(url, (ls) => ls.some((l) => l.Events?.some((e: any) => e.Type === 'DeploymentStatusUpdate' && e.Payload.Deployment.Status === 'successful')));
+  const got = readStream(url, (ls) => ls.some((l) => l.Events?.some((e: any) => e.Topic === 'Deployment' && e.Payload.Deployment.Status === 'successful')));
   await new Promise((r) => setTimeout(r, 50));
   await http.put('/v1/jobs', { Job: workedExample(id) });
   const events = (await got).flatMap((l) => l.Events ?? []);
@@ -234,9 +241,11 @@ simTest('event stream: AllocationUpdated frames carry [JobID, DeploymentID]; Dep
   t.truthy(upd);
   t.is(upd.Topic, 'Allocation');
   t.deepEqual(upd.FilterKeys, [id, upd.Payload.Allocation.DeploymentID]);
-  t.is(upd.Payload.Allocation.Job, null);
+  t.false('Job' in upd.Payload.Allocation, 'the job is stripped and zero fields are left out');
+  t.is(upd.Payload.Timeout, false);
   t.true(events.every((e) => e.Topic === 'Allocation' || e.Topic === 'Deployment'));
-  const dep = events.find((e) => e.Type === 'DeploymentStatusUpdate');
+  const dep = events.find((e) => e.Topic === 'Deployment' && e.Payload.Deployment.Status === 'successful');
+  t.is(dep.Type, 'PlanResult', 'the scheduler marks it successful in its plan');
   t.deepEqual(dep.FilterKeys, [id]);
 });
 

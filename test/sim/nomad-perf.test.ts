@@ -82,7 +82,9 @@ test('over HTTP: same job ID in two namespaces keeps allocations, deployments an
     });
     t.is(dep.Namespace, ns);
     const allocs = (await http.get(`/v1/job/same/allocations?namespace=${ns}`)).json as any[];
-    t.deepEqual(allocs.map((a) => [a.Namespace, a.Name, a.ClientStatus]), Array.from({ length: count }, (_, i) => [ns, `same.app[${i}]`, 'running']));
+    // listed by ID, as memdb's index orders them
+    t.deepEqual(allocs.map((a) => a.ID), allocs.map((a) => a.ID).sort());
+    t.deepEqual(allocs.map((a) => [a.Namespace, a.Name, a.ClientStatus]).sort(), Array.from({ length: count }, (_, i) => [ns, `same.app[${i}]`, 'running']));
     t.true(allocs.every((a) => a.DeploymentStatus?.Healthy === true), 'the deployment found its own allocations');
     t.is(((await http.get(`/v1/job/same/deployments?namespace=${ns}`)).json as any[]).length, 1);
     const regs = (await http.get(`/v1/service/svc-${ns}?namespace=${ns}`)).json as any[];

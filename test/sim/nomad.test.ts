@@ -48,7 +48,7 @@ test('/_sim/faults applies to Nomad routes: failNext answers the next matching r
   t.is((await http.put('/v1/jobs', { Job: workedExample(id, { count: 2 }) })).status, 200);
 });
 
-test('counters count Nomad routes by pattern and status; writeCount counts only accepted register/deregister', async (t) => {
+test('counters count Nomad routes by pattern and status; writeCount counts only accepted writes (register/deregister, variables)', async (t) => {
   const { http, sim: nomad } = await sim(t);
   const id = uniq('cnt');
   t.is(nomad.writeCount(), 0);
@@ -61,6 +61,9 @@ test('counters count Nomad routes by pattern and status; writeCount counts only 
   t.is(nomad.writeCount(), 2);
   await http.del(`/v1/job/${id}`);
   t.is(nomad.writeCount(), 3);
+  await http.put('/v1/var/drover/apps/x', { Items: { hash: 'h' } });
+  await http.put('/v1/var/drover/apps/x?cas=1', { Items: { hash: 'h2' } });
+  t.is(nomad.writeCount(), 4, 'a refused CAS write is no write');
   const c = (await http.get('/_sim/counters')).json;
   t.deepEqual(c.routes['PUT /v1/jobs'].status, { 200: 2, 500: 1 });
   t.deepEqual(c.routes['GET /v1/job/:id'].status, { 200: 1, 404: 1 });
@@ -138,7 +141,7 @@ test('/_sim/nomad/allocation/:id/client-status: a running alloc fails, is lost, 
   const r = await http.put(`/_sim/nomad/allocation/${allocs[0].ID}/client-status`, { ClientStatus: 'failed' });
   t.is(r.status, 200);
   const seen = (await events).flatMap((l: any) => l.Events ?? []);
-  t.true(seen.some((e: any) => e.Type === 'AllocationUpdated' && e.Key === allocs[0].ID && e.Payload.Allocation.Job === null));
+  t.true(seen.some((e: any) => e.Type === 'AllocationUpdated' && e.Key === allocs[0].ID && !('Job' in e.Payload.Allocation)));
   const summary = (await http.get(`/v1/job/${id}/summary`)).json;
   t.like(summary.Summary.app, { Running: 1, Failed: 1 });
   t.is((await http.get(`/v1/job/${id}`)).json.Status, 'running', 'another allocation still runs: no job status flip');

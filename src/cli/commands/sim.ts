@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { parseDurationMs } from '../../core/duration.js';
 import { startSimCluster } from '../../sim/cluster.js';
+import { DEFAULT_DRIVERS } from '../../sim/nomad/scheduler.js';
 
 interface SimFlags {
   host: string;
@@ -12,6 +13,9 @@ interface SimFlags {
   traefikPort: string;
   allocDelay: string;
   namespaces: string;
+  drivers: string;
+  nomadVersion: string;
+  timeScale: string;
 }
 
 const VAULT_TOKEN = 'root';
@@ -28,6 +32,9 @@ export function registerSim(program: Command): void {
     .option('--alloc-delay <duration>', 'how long a simulated allocation takes to start, e.g. 200ms', '200ms')
     // Nomad refuses jobs in a namespace that does not exist; the examples use `default` and `tenant-b` (seed 003).
     .option('--namespaces <list>', 'Nomad namespaces that exist, comma-separated', 'default,tenant-b')
+    .option('--drivers <list>', 'task drivers the simulated node has, comma-separated (a task needing another stays unplaced)', DEFAULT_DRIVERS.join(','))
+    .option('--nomad-version <version>', 'the Nomad version the simulated agent reports in /v1/agent/self, e.g. 1.9.7', '2.0.5')
+    .option('--time-scale <factor>', 'wall-clock time per simulated second for update-block durations (min_healthy_time, deadlines); 0 = instant, deadlines off', '0.01')
     .action(async (flags: SimFlags) => {
       const problems: string[] = [];
       const port = (flag: string, v: string) => {
@@ -44,9 +51,17 @@ export function registerSim(program: Command): void {
       const namespaces = flags.namespaces.split(',').map((n) => n.trim()).filter(Boolean);
       for (const n of namespaces) if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(n)) problems.push(`--namespaces: "${n}" is not a valid namespace name`);
       if (!namespaces.includes('default')) namespaces.unshift('default');
+      const drivers = flags.drivers.split(',').map((d) => d.trim()).filter(Boolean);
+      for (const d of drivers) if (!/^[a-z0-9][a-z0-9_-]*$/.test(d)) problems.push(`--drivers: "${d}" is not a driver name`);
+      if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(flags.nomadVersion)) problems.push(`--nomad-version: "${flags.nomadVersion}" is not a version like 2.0.5`);
+      const timeScale = Number(flags.timeScale);
+      if (!/^\d+(\.\d+)?$/.test(flags.timeScale) || !(timeScale <= 1)) problems.push(`--time-scale: "${flags.timeScale}" is not a factor between 0 and 1`);
       if (problems.length) throw new Error(problems.join('; '));
 
-      const cluster = await startSimCluster({ host: flags.host, nomadPort, consulPort, vaultPort, traefikPort, allocDelayMs, vaultToken: VAULT_TOKEN, nomad: { namespaces } });
+      const cluster = await startSimCluster({
+        host: flags.host, nomadPort, consulPort, vaultPort, traefikPort, allocDelayMs, vaultToken: VAULT_TOKEN,
+        nomad: { namespaces, drivers, nomadVersion: flags.nomadVersion, timeScale },
+      });
       const out = (s: string) => process.stdout.write(`${s}\n`);
       out('drover sim: simulated cluster running (Nomad, Consul, Vault, Docker Engine and weave router simulators, not real servers)');
       out(`  Nomad   ${cluster.urls.nomad}`);

@@ -11,7 +11,9 @@ export interface RouteContext {
   scheduler: Scheduler;
   streams: StreamRegistry;
   region: string;
-  namespaces: string[];
+  datacenter: string;
+  /** what /v1/agent/self reports, e.g. "2.0.5" or "1.9.7" */
+  nomadVersion: string;
   vaultEnabled: boolean;
   aclTokens?: Record<string, SimAclToken>;
   clock: () => number;

@@ -16,7 +16,7 @@ function summary(ctx: RouteContext, job: Obj): Obj {
   for (const g of (job.TaskGroups as Obj[] | null) ?? []) {
     const mine = allocs.filter((a) => a.TaskGroup === g.Name);
     groups[String(g.Name)] = {
-      Queued: 0, Complete: mine.filter((a) => a.ClientStatus === 'complete').length, Failed: mine.filter((a) => a.ClientStatus === 'failed').length,
+      Queued: ctx.state.queued.get(NomadState.key(ns, id))?.[String(g.Name)] ?? 0, Complete: mine.filter((a) => a.ClientStatus === 'complete').length, Failed: mine.filter((a) => a.ClientStatus === 'failed').length,
       Running: mine.filter((a) => a.ClientStatus === 'running').length, Starting: mine.filter((a) => a.ClientStatus === 'pending').length, Lost: mine.filter((a) => a.ClientStatus === 'lost').length, Unknown: 0,
     };
   }
@@ -31,7 +31,8 @@ function stub(ctx: RouteContext, job: Obj, meta: boolean): Obj {
     Stop: job.Stop, Status: job.Status, StatusDescription: job.StatusDescription, JobSummary: summary(ctx, job), CreateIndex: job.CreateIndex,
     ModifyIndex: job.ModifyIndex, JobModifyIndex: job.JobModifyIndex, SubmitTime: job.SubmitTime,
   };
-  if (meta) out.Meta = job.Meta;
+  // JobListStub.Meta is omitempty, but release builds (codecgen) encode it: null without meta=true
+  out.Meta = meta ? job.Meta : null;
   return out;
 }
 
@@ -90,6 +91,9 @@ export function readJob(ctx: RouteContext, req: SimRequest, what: 'job' | 'summa
   });
 }
 
+/** memdb lists a job's allocations and deployments by ID; `/deployment` is the one created last. */
+const byId = (a: { ID?: unknown } | Obj, b: { ID?: unknown } | Obj) => (String(a.ID) < String(b.ID) ? -1 : String(a.ID) > String(b.ID) ? 1 : 0);
+
 export function jobTable(ctx: RouteContext, req: SimRequest, what: 'allocations' | 'deployment' | 'deployments'): Promise<SimReply> {
   const ns = queryNs(req);
   authorize(ctx, req, ns, false);
@@ -97,11 +101,30 @@ export function jobTable(ctx: RouteContext, req: SimRequest, what: 'allocations'
     const id = req.params.id!;
     if (what === 'allocations') {
       const index = ctx.state.tables.allocs;
-      return { index, reply: { json: ctx.state.jobAllocs(ns, id).map(allocStub), headers: readHeaders(index) } };
+      return { index, reply: { json: ctx.state.jobAllocs(ns, id).slice().sort(byId).map(allocStub), headers: readHeaders(index) } };
     }
     const index = ctx.state.tables.deployment;
     const deps = ctx.state.jobDeployments(ns, id);
-    return { index, reply: { json: what === 'deployment' ? (deps[0] ?? null) : deps, headers: readHeaders(index) } };
+    return { index, reply: { json: what === 'deployment' ? (deps[0] ?? null) : deps.slice().sort(byId), headers: readHeaders(index) } };
+  });
+}
+
+/** GET /v1/job/:id/versions: every stored version, newest first; 404 "job versions not found". */
+export function jobVersions(ctx: RouteContext, req: SimRequest): Promise<SimReply> {
+  const ns = queryNs(req);
+  authorize(ctx, req, ns, false);
+  const diffs = req.query.get('diffs');
+  if (diffs !== null && diffs !== '' && !['true', 'false', '1', '0', 't', 'f', 'T', 'F', 'TRUE', 'FALSE', 'True', 'False'].includes(diffs)) {
+    return Promise.resolve(text(500, `Failed to parse value of "diffs" (${diffs}) as a bool: strconv.ParseBool: parsing ${JSON.stringify(diffs)}: invalid syntax`));
+  }
+  return blocking(ctx, req, () => {
+    const versions = ctx.state.versions.get(NomadState.key(ns, req.params.id!)) ?? [];
+    if (versions.length === 0) {
+      const index = ctx.state.tables.jobs;
+      return { index, reply: text(404, 'job versions not found', readHeaders(index)) };
+    }
+    const index = Math.max(...versions.map((v) => Number(v.ModifyIndex)));
+    return { index, reply: { json: { Versions: versions, Diffs: null, Index: index, LastContact: 0, KnownLeader: true, NextToken: '' }, headers: readHeaders(index) } };
   });
 }
 

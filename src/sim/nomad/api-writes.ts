@@ -1,18 +1,20 @@
 // Write endpoints of the simulated Nomad: register (the canonical pipeline, EnforceIndex,
-// SpecChanged, versions and indexes), deregister (stop / purge), plan (diff + annotations) and
-// validate, with the decode and validation error texts of a real agent.
+// SpecChanged, versions and indexes, warnings), deregister (stop / purge), plan (diff, the
+// scheduler's annotations and failed placements) and validate, with the decode and validation error
+// texts of a real agent. Every write that creates an evaluation publishes the job and the
+// evaluation as two frames with one index, as the FSM commits them in two transactions.
 import type { SimReply, SimRequest } from '../http.js';
 import { accessor, authorize, HttpError, queryNs, text, type RouteContext } from './api-common.js';
 import { canonicalizeJob } from './canonicalize.js';
 import { jobDiff } from './diff.js';
-import { annotate, desiredUpdates } from './plan.js';
+import { evalEvent, evalJson, newEval } from './evals.js';
+import { propagateScalingPolicyIds, storeJob } from './jobstore.js';
+import { annotate } from './plan.js';
 import * as S from './schema.js';
-import { isTerminal, jobStatus } from './scheduler.js';
+import { jobEvent, jobStatus, SIM_NODE_CLASS, specChanged } from './scheduler.js';
 import { NomadState } from './state.js';
-import { deepEqual, field, isObj, multierror, uuid, type Obj } from './util.js';
-import { admissionErrors } from './validate.js';
-
-const SPEC_IGNORED = ['Status', 'StatusDescription', 'Stable', 'Version', 'CreateIndex', 'ModifyIndex', 'JobModifyIndex', 'SubmitTime'];
+import { field, isObj, multierror, uuid, type Obj } from './util.js';
+import { admissionErrors, jobWarnings, warningsText } from './validate.js';
 
 function parseBody(req: SimRequest): Obj {
   if (req.body.length === 0) throw new HttpError(400, 'Request body is empty');
@@ -49,6 +51,7 @@ interface Admitted {
   ns: string;
   id: string;
   existing: Obj | undefined;
+  warnings: string;
 }
 
 /** The shared front half of register and plan: decode, scope, ACL, canonicalize, validate. */
@@ -59,20 +62,16 @@ function admit(ctx: RouteContext, req: SimRequest, body: Obj, raw: Obj): Admitte
   authorize(ctx, req, ns, true);
   const job = canonicalizeJob(raw, { region, namespace: ns });
   job.NomadTokenID = accessor(ctx, req);
-  const errs = admissionErrors(job, { namespaces: ctx.namespaces, vaultEnabled: ctx.vaultEnabled });
+  const errs = admissionErrors(job, { namespaces: [...ctx.state.namespaces.keys()], vaultEnabled: ctx.vaultEnabled });
   if (errs.length) throw new HttpError(500, multierror(errs));
   const id = String(job.ID);
-  return { job, ns, id, existing: ctx.state.job(ns, id) };
+  const existing = ctx.state.job(ns, id);
+  propagateScalingPolicyIds(existing, job);
+  return { job, ns, id, existing, warnings: warningsText(jobWarnings(job)) };
 }
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
-}
-
-function specChanged(existing: Obj, next: Obj): boolean {
-  const probe: Obj = { ...next };
-  for (const k of SPEC_IGNORED) probe[k] = existing[k];
-  return !deepEqual(existing, probe);
 }
 
 export function register(ctx: RouteContext, req: SimRequest, pathId?: string): SimReply {
@@ -82,7 +81,7 @@ export function register(ctx: RouteContext, req: SimRequest, pathId?: string): S
   const rawId = field(raw, 'ID');
   if (rawId === undefined || rawId === null) return text(400, "Job ID hasn't been provided");
   if (pathId !== undefined && rawId !== pathId) return text(400, 'Job ID does not match name');
-  const { job, ns, id, existing } = admit(ctx, req, body, raw);
+  const { job, ns, id, existing, warnings } = admit(ctx, req, body, raw);
   if (field(body, 'EnforceIndex') === true) {
     const want = Number(field(body, 'JobModifyIndex') ?? 0);
     const prefix = `Enforcing job modify index ${want}`;
@@ -92,45 +91,34 @@ export function register(ctx: RouteContext, req: SimRequest, pathId?: string): S
   }
   const { state } = ctx;
   state.writes++;
-  const evalId = uuid();
+  const now = ctx.clock() * 1e6;
   if (existing && !specChanged(existing, job)) {
     const index = state.bump('evals');
-    state.publish([evalEvent(existing, evalId, index, 'JobRegistered', 'job-register')]);
+    // an unchanged spec only upserts an evaluation: its raft message is an eval update
+    const e = newEval(existing, 'job-register', index, now);
+    state.addEval(e);
+    state.publish([evalEvent(e, 'EvaluationUpdated'), ...ctx.scheduler.updateStatus(ns, id, index, 'EvaluationUpdated')]);
     state.changed();
-    ctx.scheduler.evaluate(ns, id, evalId, existing, false);
-    return registerReply(evalId, index, Number(existing.ModifyIndex));
+    ctx.scheduler.evaluate(e);
+    return registerReply(String(e.ID), index, Number(existing.ModifyIndex), warnings);
   }
   const index = state.bump('jobs', 'job_summary', 'evals');
-  const submitted = Number(job.Version ?? 0);
-  job.Version = existing ? (submitted <= Number(existing.Version) ? Number(existing.Version) + 1 : submitted) : submitted;
-  job.SubmitTime = ctx.clock() * 1e6;
-  job.CreateIndex = existing ? existing.CreateIndex : index;
-  job.ModifyIndex = index;
-  job.JobModifyIndex = index;
-  job.Stable = false;
-  const live = jobStatus(job, state.jobAllocs(ns, id), state.jobDeployments(ns, id));
-  job.Status = live === 'running' ? 'running' : 'pending';
-  state.jobs.set(NomadState.key(ns, id), job);
-  if (!existing) state.summaryIndex.set(NomadState.key(ns, id), { CreateIndex: index, ModifyIndex: index });
-  state.publish([{ Topic: 'Job', Type: 'JobRegistered', Key: id, Namespace: ns, FilterKeys: null, Payload: { Job: structuredClone(job) } }]);
-  state.publish([evalEvent(job, evalId, index, 'JobRegistered', 'job-register')]);
+  storeJob(state, job, existing, index, now);
+  // the job row is written before its evaluation (upsertJobImpl, then upsertEvals at the same index)
+  job.Status = jobStatus(job, state.jobAllocs(ns, id), state.jobDeployments(ns, id), state.jobEvals(ns, id));
+  state.publish([jobEvent(job, 'JobRegistered')]);
+  const e = newEval(job, 'job-register', index, now);
+  state.addEval(e);
+  state.publish([evalEvent(e, 'JobRegistered'), ...ctx.scheduler.updateStatus(ns, id, index, 'JobRegistered')]);
   state.changed();
-  if (job.Stop) ctx.scheduler.stopJob(ns, id);
-  else ctx.scheduler.evaluate(ns, id, evalId, existing, true);
-  return registerReply(evalId, index, index);
+  ctx.scheduler.evaluate(e);
+  return registerReply(String(e.ID), index, index, warnings);
 }
 
-function registerReply(evalId: string, evalIndex: number, jobModifyIndex: number): SimReply {
+function registerReply(evalId: string, evalIndex: number, jobModifyIndex: number, warnings: string): SimReply {
   return {
-    json: { EvalID: evalId, EvalCreateIndex: evalIndex, JobModifyIndex: jobModifyIndex, Warnings: '', Index: evalIndex, LastContact: 0, KnownLeader: false, NextToken: '' },
+    json: { EvalID: evalId, EvalCreateIndex: evalIndex, JobModifyIndex: jobModifyIndex, Warnings: warnings, Index: evalIndex, LastContact: 0, KnownLeader: false, NextToken: '' },
     headers: { 'X-Nomad-Index': String(evalIndex) },
-  };
-}
-
-function evalEvent(job: Obj, evalId: string, index: number, type: string, trigger: string) {
-  return {
-    Topic: 'Evaluation', Type: type, Key: evalId, Namespace: String(job.Namespace), FilterKeys: [String(job.ID), ''],
-    Payload: { Evaluation: { ID: evalId, Namespace: job.Namespace, Priority: job.Priority, Type: job.Type, TriggeredBy: trigger, JobID: job.ID, JobModifyIndex: job.JobModifyIndex, Status: 'pending', CreateIndex: index, ModifyIndex: index } },
   };
 }
 
@@ -152,25 +140,38 @@ export function deregister(ctx: RouteContext, req: SimRequest): SimReply {
     return { json: { EvalID: '', EvalCreateIndex: 0, JobModifyIndex: 0, VolumeEvalID: '', VolumeEvalIndex: 0, Index: 0, LastContact: 0, KnownLeader: false, NextToken: '' }, headers: { 'X-Nomad-Index': '0' } };
   }
   const index = state.bump('jobs', 'job_summary', 'evals');
-  const evalId = uuid();
+  const now = ctx.clock() * 1e6;
+  const key = NomadState.key(ns, id);
+  let evalJob: Obj;
   if (purge) {
-    state.jobs.delete(NomadState.key(ns, id));
-    state.summaryIndex.delete(NomadState.key(ns, id));
+    state.jobs.delete(key);
+    state.versions.delete(key);
+    state.summaryIndex.delete(key);
+    state.queued.delete(key);
     state.publish([{ Topic: 'Job', Type: 'JobDeregistered', Key: id, Namespace: ns, FilterKeys: null, Payload: { Job: structuredClone(existing), Deleted: true } }]);
+    evalJob = { ...existing, JobModifyIndex: index };
   } else {
-    existing.Stop = true;
-    existing.Version = Number(existing.Version) + 1;
-    existing.ModifyIndex = index;
-    existing.JobModifyIndex = index;
-    existing.Stable = false;
-    existing.Status = jobStatus(existing, state.jobAllocs(ns, id), state.jobDeployments(ns, id));
-    state.publish([{ Topic: 'Job', Type: 'JobDeregistered', Key: id, Namespace: ns, FilterKeys: null, Payload: { Job: structuredClone(existing) } }]);
+    // the stopped job is a new version (upsertJobImpl without keepVersion)
+    const stopped: Obj = structuredClone(existing);
+    stopped.Stop = true;
+    stopped.Version = Number(existing.Version) + 1;
+    stopped.ModifyIndex = index;
+    stopped.JobModifyIndex = index;
+    stopped.Stable = false;
+    state.jobs.set(key, stopped);
+    state.pushVersion(stopped);
+    ctx.scheduler.updateStatus(ns, id, index, 'JobDeregistered');
+    stopped.ModifyIndex = index;
+    state.publish([jobEvent(stopped, 'JobDeregistered')]);
+    evalJob = stopped;
   }
-  state.publish([evalEvent(existing, evalId, index, 'JobDeregistered', 'job-deregister')]);
+  const e = newEval(evalJob, 'job-deregister', index, now);
+  state.addEval(e);
+  state.publish([evalEvent(e, 'JobDeregistered'), ...ctx.scheduler.updateStatus(ns, id, index, 'JobDeregistered')]);
   state.changed();
-  ctx.scheduler.stopJob(ns, id);
+  ctx.scheduler.evaluate(e);
   return {
-    json: { EvalID: evalId, EvalCreateIndex: index, JobModifyIndex: index, VolumeEvalID: '', VolumeEvalIndex: 0, Index: index, LastContact: 0, KnownLeader: false, NextToken: '' },
+    json: { EvalID: e.ID, EvalCreateIndex: index, JobModifyIndex: index, VolumeEvalID: '', VolumeEvalIndex: 0, Index: index, LastContact: 0, KnownLeader: false, NextToken: '' },
     headers: { 'X-Nomad-Index': String(index) },
   };
 }
@@ -182,16 +183,28 @@ export function plan(ctx: RouteContext, req: SimRequest): SimReply {
   const rawId = field(raw, 'ID');
   if (typeof rawId !== 'string' || !rawId) return text(400, 'Job must have a valid ID');
   if (rawId !== req.params.id) return text(400, 'Job ID does not match');
-  const { job, ns, id, existing } = admit(ctx, req, body, raw);
-  const live = ctx.state.jobAllocs(ns, id).filter((a) => !isTerminal(a));
-  const desired = desiredUpdates(existing, job, live);
+  const { job, existing, warnings } = admit(ctx, req, body, raw);
   const diff = field(body, 'Diff') === true ? jobDiff(existing ?? null, job) : null;
-  annotate(diff, desired);
+  // Job.Plan runs the scheduler on the job as register would store it
+  const changed = !existing || specChanged(existing, job);
+  const proposed: Obj = {
+    ...job, CreateIndex: existing?.CreateIndex ?? 0, Version: existing ? Number(existing.Version) + (changed ? 1 : 0) : 0,
+    JobModifyIndex: existing ? Number(existing.JobModifyIndex) + (changed ? 1 : 0) : 0, ModifyIndex: existing ? Number(existing.ModifyIndex) + (changed ? 1 : 0) : 0,
+  };
+  const s = ctx.scheduler.schedule(proposed);
+  annotate(diff, s.desired);
   const index = existing ? Number(existing.JobModifyIndex) : 0;
+  // the blocked evaluation the scheduler would create (never stored: the plan's eval is not real either)
+  const created = s.failedTGAllocs
+    ? [evalJson(newEval(proposed, 'queued-allocs', 0, ctx.clock() * 1e6, {
+      JobModifyIndex: 0, Status: 'blocked', StatusDescription: 'created to place remaining allocations', PreviousEval: uuid(),
+      FailedTGAllocs: s.failedTGAllocs, ClassEligibility: { [SIM_NODE_CLASS]: false },
+    }))]
+    : null;
   return {
     json: {
-      Annotations: { DesiredTGUpdates: desired, PreemptedAllocs: null }, FailedTGAllocs: null, JobModifyIndex: index, CreatedEvals: null, Diff: diff,
-      NextPeriodicLaunch: '0001-01-01T00:00:00Z', Warnings: '', Index: index,
+      Annotations: { DesiredTGUpdates: s.desired, PreemptedAllocs: null }, FailedTGAllocs: s.failedTGAllocs, JobModifyIndex: index, CreatedEvals: created, Diff: diff,
+      NextPeriodicLaunch: null, Warnings: warnings, Index: index,
     },
     headers: { 'X-Nomad-Index': String(index) },
   };
@@ -206,7 +219,6 @@ export function validateJob(ctx: RouteContext, req: SimRequest): SimReply {
   let region = req.query.get('region') || str(field(raw, 'Region'));
   if (!region || region === 'global') region = ctx.region;
   const job = canonicalizeJob(raw, { region, namespace: ns });
-  const errs = admissionErrors(job, { namespaces: ctx.namespaces, vaultEnabled: ctx.vaultEnabled });
-  return { json: { DriverConfigValidated: true, ValidationErrors: errs.length ? errs : null, Error: errs.length ? multierror(errs) : '', Warnings: '' } };
+  const errs = admissionErrors(job, { namespaces: [...ctx.state.namespaces.keys()], vaultEnabled: ctx.vaultEnabled });
+  return { json: { DriverConfigValidated: true, ValidationErrors: errs.length ? errs : null, Error: errs.length ? multierror(errs) : '', Warnings: warningsText(jobWarnings(job)) } };
 }
-

@@ -65,6 +65,7 @@ function canonicalizeGroup(g: Obj, raw: Obj, rawJob: Obj, job: Obj, jobUpdate: O
     const min = field(field(raw, 'Scaling'), 'Min');
     g.Count = typeof min === 'number' ? min : 1;
   }
+  g.Scaling = scalingPolicy(field(raw, 'Scaling'), job, g);
   const rawUpdate = field(raw, 'Update');
   let upd: Obj | undefined;
   if (isObj(rawUpdate)) upd = { ...UPDATE_DEFAULT, ...(jobUpdate ?? {}), ...S.normalize(S.Update, rawUpdate) };
@@ -84,6 +85,23 @@ function canonicalizeGroup(g: Obj, raw: Obj, rawJob: Obj, job: Obj, jobUpdate: O
   const rawTasks = ((field(raw, 'Tasks') as unknown[] | undefined) ?? []).filter((x) => x !== null) as Obj[];
   ((g.Tasks as Obj[] | null) ?? []).forEach((t, i) => canonicalizeTask(t, rawTasks[i] ?? {}, g, job));
   addImpliedConstraints(g);
+}
+
+/**
+ * A group Scaling block as the server stores it (api ScalingPolicy.Canonicalize, ApiScalingPolicyToStructs,
+ * structs ScalingPolicy.Canonicalize): type horizontal, the Namespace/Job/Group target, Min defaulting to
+ * the count, Max -1 when missing (rejected by validation), Enabled true. ID and indexes are the server's.
+ */
+function scalingPolicy(raw: unknown, job: Obj, g: Obj): Obj | null {
+  if (!isObj(raw)) return null;
+  const num = (k: string, d: number) => (typeof field(raw, k) === 'number' ? (field(raw, k) as number) : d);
+  const enabled = field(raw, 'Enabled');
+  const policy = field(raw, 'Policy');
+  return {
+    ID: '', Type: str(field(raw, 'Type')) || 'horizontal', Target: { Namespace: job.Namespace, Job: job.ID, Group: g.Name },
+    Policy: isObj(policy) && Object.keys(policy).length ? policy : null, Min: num('Min', Number(g.Count)), Max: num('Max', -1),
+    Enabled: typeof enabled === 'boolean' ? enabled : true, CreateIndex: 0, ModifyIndex: 0,
+  };
 }
 
 function canonicalizeNetwork(n: Obj): void {

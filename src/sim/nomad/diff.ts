@@ -96,7 +96,7 @@ function nested(o: Obj | null, n: Obj | null, skip: Set<string>): ObjectDiff[] {
     if (isPrim(ov) || isPrim(nv)) continue;
     if (Array.isArray(ov) || Array.isArray(nv)) out.push(...listDiff(k, (ov as unknown[] | null) ?? [], (nv as unknown[] | null) ?? []));
     else {
-      const d = k === 'Config' ? configDiff(ov as Obj | null, nv as Obj | null) : objectDiff(k, ov as Obj | null, nv as Obj | null);
+      const d = k === 'Config' ? configDiff(ov as Obj | null, nv as Obj | null) : k === 'Scaling' ? scalingDiff(ov as Obj | null, nv as Obj | null) : objectDiff(k, ov as Obj | null, nv as Obj | null);
       if (d) out.push(d);
     }
   }
@@ -132,6 +132,19 @@ export function objectDiff(name: string, o: Obj | null, n: Obj | null): ObjectDi
   const type = objType(o, n, fields, objects);
   if (type === 'None') return null;
   return { Type: type, Name: name, Fields: fields.length ? fields : null, Objects: objects.length ? objects : null };
+}
+
+/**
+ * scalingDiff (nomad/structs/diff.go): the server-set ID, Type, indexes and Target are filtered out of the
+ * fields, but the object still counts as Edited when they differ — so a job whose stored policy got its
+ * indexes shows `{"Type":"Edited","Name":"Scaling","Fields":null,"Objects":null}` against the same body.
+ */
+function scalingDiff(o: Obj | null, n: Obj | null): ObjectDiff | null {
+  if (deepEqual(o, n)) return null;
+  const skip = new Set(['CreateIndex', 'ModifyIndex', 'ID', 'Type', 'Target', 'Policy']);
+  const fields = fieldDiffs(o ? prims(o, skip) : null, n ? prims(n, skip) : null, false);
+  const policy = objectDiff('Policy', (o?.Policy as Obj | null) ?? null, (n?.Policy as Obj | null) ?? null);
+  return { Type: !o ? 'Added' : !n ? 'Deleted' : 'Edited', Name: 'Scaling', Fields: fields.length ? fields : null, Objects: policy ? [policy] : null };
 }
 
 function configDiff(o: Obj | null, n: Obj | null): ObjectDiff | null {
@@ -193,15 +206,4 @@ export function jobDiff(o: Obj | null, n: Obj): JobDiff {
   if (!o) type = 'Added';
   else if (fields.length || objects.length || groups.some((g) => g.Type !== 'None')) type = 'Edited';
   return { Type: type, ID: String(n.ID), Fields: fields.length ? fields : null, Objects: objects.length ? objects : null, TaskGroups: groups };
-}
-
-export type ChangeKind = 'none' | 'in-place' | 'destructive';
-
-/** How the scheduler updates a group's existing allocations for this change. */
-export function groupChange(o: Obj, n: Obj): ChangeKind {
-  const d = groupDiff(o, n);
-  if (d.Tasks?.some((t) => t.Annotations?.[0] === 'forces create/destroy update' || t.Type === 'Added' || t.Type === 'Deleted')) return 'destructive';
-  if (d.Objects?.some((ob) => ['Network', 'EphemeralDisk'].includes(ob.Name))) return 'destructive';
-  const other = (d.Fields ?? []).some((f) => f.Name !== 'Count') || (d.Objects?.length ?? 0) > 0 || d.Tasks?.some((t) => t.Type !== 'None');
-  return other ? 'in-place' : 'none';
 }

@@ -1,5 +1,7 @@
 // GET /v1/event/stream: NDJSON frames from the state's event buffer and live publications, `{}`
 // heartbeats, topic/key and namespace filtering, and `index` replay (nomad-wire-shapes.md §5).
+// `namespace=*` is expanded once, when the stream opens (nomad/event_endpoint.go validateACL): a
+// namespace created later gets no events on that stream, as on a real agent.
 import type { ServerResponse } from 'node:http';
 import type { EventFrame, NomadEvent } from '../../core/nomad-types.js';
 import type { SimReply, SimRequest } from '../http.js';
@@ -25,16 +27,16 @@ function parseTopics(values: string[]): Topics {
   return m;
 }
 
-function wanted(e: NomadEvent, topics: Topics, ns: string): boolean {
-  if (ns !== '*' && e.Namespace !== ns && e.Namespace !== '') return false;
+function wanted(e: NomadEvent, topics: Topics, namespaces: Set<string>): boolean {
+  if (e.Namespace !== '' && !namespaces.has(e.Namespace)) return false;
   if (!topics) return true;
   const keys = topics.get(e.Topic) ?? topics.get('*');
   if (!keys) return false;
   return keys.has('*') || keys.has(e.Key) || (e.FilterKeys ?? []).some((k) => keys.has(k));
 }
 
-function filterFrame(f: EventFrame, topics: Topics, ns: string, allow: (e: NomadEvent) => boolean): EventFrame | undefined {
-  const events = f.Events.filter((e) => wanted(e, topics, ns) && allow(e));
+function filterFrame(f: EventFrame, topics: Topics, namespaces: Set<string>, allow: (e: NomadEvent) => boolean): EventFrame | undefined {
+  const events = f.Events.filter((e) => wanted(e, topics, namespaces) && allow(e));
   return events.length ? { Index: f.Index, Events: events } : undefined;
 }
 
@@ -51,6 +53,7 @@ export function replayFrom(buffer: EventFrame[], index: number): EventFrame[] {
 export function eventStream(state: NomadState, reg: StreamRegistry, req: SimRequest, allow: (e: NomadEvent) => boolean = () => true): SimReply {
   const topics = parseTopics(req.query.getAll('topic'));
   const ns = req.query.get('namespace') || 'default';
+  const namespaces = new Set(ns === '*' ? [...state.namespaces.keys()] : [ns]);
   const index = Number(req.query.get('index') ?? '0');
   if (!Number.isFinite(index) || index < 0) return { status: 400, text: 'Unable to parse index: invalid syntax' };
   const res = req.res;
@@ -58,7 +61,7 @@ export function eventStream(state: NomadState, reg: StreamRegistry, req: SimRequ
   res.write('{}\n');
   reg.open.add(res);
   const send = (f: EventFrame) => {
-    const out = filterFrame(f, topics, ns, allow);
+    const out = filterFrame(f, topics, namespaces, allow);
     if (out && !res.writableEnded) res.write(`${JSON.stringify(out)}\n`);
   };
   for (const f of replayFrom(state.buffer, index)) send(f);

@@ -1,6 +1,7 @@
 // The protocol-faithful simulated Nomad: a SimServer speaking Nomad's HTTP API on loopback, built
-// from shared/reference/nomad-canonical.md and nomad-wire-shapes.md. Owns jobs, allocations,
-// deployments, native services and the event stream; Consul-provider services go to a ServiceSink.
+// from shared/reference/nomad-canonical.md and nomad-wire-shapes.md and checked against a real 2.0.5
+// agent. Owns namespaces, jobs and versions, evaluations, allocations, deployments, variables, native
+// services and the event stream; Consul-provider services go to a ServiceSink.
 // Must not import drover's clients or core logic beyond the shared Nomad types.
 import type { NomadJob } from '../../core/nomad-types.js';
 import { SimServer } from '../http.js';
@@ -8,7 +9,8 @@ import type { SimAclToken } from './api-common.js';
 import type { ServiceSink } from '../service-sink.js';
 import type { StreamRegistry } from './events.js';
 import { installRoutes } from './routes.js';
-import { Scheduler, type AllocRuntime } from './scheduler.js';
+import { seedNamespaces } from './namespaces.js';
+import { DEFAULT_DRIVERS, Scheduler, type AllocRuntime, type SimNode } from './scheduler.js';
 import { NomadState } from './state.js';
 import { clone } from './util.js';
 
@@ -21,7 +23,17 @@ export interface NomadSimOptions {
   allocDelayMs?: number;
   deploymentDelayMs?: number;
   serviceSink?: ServiceSink;
-  nodes?: { id: string; name: string; address: string }[];
+  /** the client nodes; a node without `drivers` has the `drivers` option's (default DEFAULT_DRIVERS) */
+  nodes?: SimNode[];
+  /** task drivers every node has unless it says otherwise (a task whose driver no node has cannot be placed) */
+  drivers?: string[];
+  /**
+   * Wall-clock ms per simulated ms for the update block's durations: min_healthy_time, healthy_deadline,
+   * progress_deadline. Default 0: min_healthy_time passes at once and deadlines never fire.
+   */
+  timeScale?: number;
+  /** the version /v1/agent/self reports (default "2.0.5") */
+  nomadVersion?: string;
   vaultEnabled?: boolean;
   clock?: () => number;
   /** event stream heartbeat interval (default 30 s, like Nomad) */
@@ -37,10 +49,17 @@ export interface NomadSim {
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
   markImageBroken(image: string): void;
+  /** allocations of this image run but never pass their checks: unhealthy at healthy_deadline */
+  markImageUnhealthy(image: string): void;
+  /** sets the drivers of every node (or of one, by ID or name); blocked evaluations are retried */
+  setNodeDrivers(drivers: string[], node?: string): boolean;
+  /** the agent restarts with empty state: everything gone, indexes from 1, streams and connections dropped */
+  restart(): void;
   /** a running allocation fails, is lost or recovers on its client, the job untouched (see Scheduler.setClientStatus) */
   setAllocClientStatus(allocId: string, status: 'running' | 'failed' | 'lost'): boolean;
   getJob(namespace: string, id: string): NomadJob | undefined;
   raftIndex(): number;
+  /** accepted writes: job register/deregister, variable put/delete, namespace upsert/delete, deployment promote/fail */
   writeCount(): number;
 }
 
@@ -49,21 +68,38 @@ export function createNomadSim(opts: NomadSimOptions = {}): NomadSim {
   const state = new NomadState();
   const allocDelayMs = opts.allocDelayMs ?? 50;
   const clock = opts.clock ?? Date.now;
+  const drivers = opts.drivers ?? DEFAULT_DRIVERS;
+  const nodes = (opts.nodes?.length ? opts.nodes : [{ id: 'f0b1e0c2-0000-4000-8000-000000000001', name: 'sim-node-1', address: '10.0.0.10' }])
+    .map((n) => ({ ...n, drivers: n.drivers ?? drivers }));
   const scheduler = new Scheduler(state, {
-    nodes: opts.nodes?.length ? opts.nodes : [{ id: 'f0b1e0c2-0000-4000-8000-000000000001', name: 'sim-node-1', address: '10.0.0.10' }],
+    nodes,
     allocDelayMs,
     deploymentDelayMs: opts.deploymentDelayMs ?? allocDelayMs + 50,
+    timeScale: opts.timeScale ?? 0,
     sink: opts.serviceSink,
     clock,
     datacenter: opts.datacenter ?? 'dc1',
     runtime: opts.runtime,
   });
+  const namespaces = opts.namespaces ?? ['default'];
+  seedNamespaces(state, namespaces);
   const streams: StreamRegistry = { heartbeatMs: opts.eventHeartbeatMs ?? 30_000, open: new Set() };
   const closing = new AbortController();
+  const restart = () => {
+    scheduler.reset();
+    state.reset();
+    seedNamespaces(state, namespaces);
+    for (const res of streams.open) res.destroy();
+    streams.open.clear();
+    state.changed();
+  };
   installRoutes(server, {
-    state, scheduler, streams, region: opts.region ?? 'global', namespaces: opts.namespaces ?? ['default'],
+    state, scheduler, streams, region: opts.region ?? 'global', datacenter: opts.datacenter ?? 'dc1', nomadVersion: opts.nomadVersion ?? '2.0.5',
     vaultEnabled: opts.vaultEnabled ?? true, aclTokens: opts.aclTokens, clock, closing: closing.signal,
-  });
+  }, { restart: (keep) => {
+    restart();
+    server.dropConnections(keep);
+  } });
   return {
     server,
     async listen(port = 0, host = '127.0.0.1') {
@@ -78,6 +114,14 @@ export function createNomadSim(opts: NomadSimOptions = {}): NomadSim {
     },
     markImageBroken(image) {
       scheduler.brokenImages.add(image);
+    },
+    markImageUnhealthy(image) {
+      scheduler.unhealthyImages.add(image);
+    },
+    setNodeDrivers: (d, node) => scheduler.setDrivers(d, node),
+    restart() {
+      restart();
+      server.dropConnections();
     },
     setAllocClientStatus(allocId, status) {
       return scheduler.setClientStatus(allocId, status);

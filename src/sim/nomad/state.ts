@@ -1,13 +1,14 @@
-// The simulated Nomad's state store: one raft index that only grows, per-table indexes (what
-// blocking queries return), jobs, allocations, deployments, native service registrations, and the
-// bounded event buffer the event stream replays from.
+// The simulated Nomad's state store: one raft index that only grows (until a simulated restart with
+// empty state starts it again from 1), per-table indexes (what blocking queries return), namespaces,
+// jobs and their versions, evaluations, allocations, deployments, scaling policies, variables, native
+// service registrations, and the bounded event buffer the event stream replays from.
 import type { NomadServiceRegistration } from '../../core/nomad-types.js';
 import { EventEmitter } from 'node:events';
 import type { EventFrame, NomadEvent } from '../../core/nomad-types.js';
 import { GroupedMap } from './grouped-map.js';
 import type { Obj } from './util.js';
 
-export type Table = 'jobs' | 'job_summary' | 'allocs' | 'deployment' | 'evals' | 'service_registrations' | 'variables' | 'namespaces';
+export type Table = 'jobs' | 'job_summary' | 'allocs' | 'deployment' | 'evals' | 'service_registrations' | 'variables' | 'namespaces' | 'scaling_policy';
 
 export interface Alloc {
   ID: string;
@@ -21,6 +22,8 @@ export interface Alloc {
   JobVersion: number;
   TaskGroup: string;
   DesiredStatus: 'run' | 'stop';
+  PreviousAllocation: string;
+  NextAllocation: string;
   DesiredDescription: string;
   ClientStatus: 'pending' | 'running' | 'complete' | 'failed' | 'lost';
   ClientDescription: string;
@@ -39,6 +42,10 @@ export interface Alloc {
   nodeAddress: string;
   containerIp: string;
   bridgeIp: string;
+  /** sim-only: wall-clock ms when it was placed, or moved into a deployment in place */
+  placedAt?: number;
+  /** sim-only: wall-clock ms since which the client tracks its health (running, or updated in place) */
+  runningAt?: number;
 }
 
 /** A Nomad variable as the HTTP API returns it (structs.VariableDecrypted: metadata, then Items). */
@@ -59,8 +66,16 @@ export const EVENT_BUFFER = 100;
 
 export class NomadState {
   private index = 1;
-  readonly tables: Record<Table, number> = { jobs: 1, job_summary: 1, allocs: 1, deployment: 1, evals: 1, service_registrations: 1, variables: 1, namespaces: 1 };
+  readonly tables: Record<Table, number> = NomadState.freshTables();
+  readonly namespaces = new Map<string, Obj>();
   readonly jobs = new Map<string, Obj>();
+  /** every stored version of a job, newest first; [0] is the job object itself */
+  readonly versions = new Map<string, Obj[]>();
+  readonly evals = new GroupedMap<Obj>((e) => NomadState.key(String(e.Namespace), String(e.JobID)));
+  /** job summary `Queued` per group: what the latest evaluation could not place */
+  readonly queued = new Map<string, Record<string, number>>();
+  /** the scaling_policy table, keyed by namespace, job, group, task and type */
+  readonly scalingPolicies = new Map<string, Obj>();
   readonly summaryIndex = new Map<string, { CreateIndex: number; ModifyIndex: number }>();
   // Grouped by (namespace, job ID) so per-job reads cost the job's objects, not the whole store.
   readonly allocs = new GroupedMap<Alloc>((a) => NomadState.key(a.Namespace, a.JobID));
@@ -75,6 +90,40 @@ export class NomadState {
 
   constructor() {
     this.emitter.setMaxListeners(0);
+  }
+
+  private static freshTables(): Record<Table, number> {
+    return { jobs: 1, job_summary: 1, allocs: 1, deployment: 1, evals: 1, service_registrations: 1, variables: 1, namespaces: 1, scaling_policy: 1 };
+  }
+
+  /** A restart with empty state: every object gone and the raft index back at 1 (the fault drover must survive). */
+  reset(): void {
+    this.index = 1;
+    Object.assign(this.tables, NomadState.freshTables());
+    for (const m of [this.namespaces, this.jobs, this.versions, this.evals, this.queued, this.scalingPolicies, this.summaryIndex, this.allocs, this.deployments, this.services, this.variables]) m.clear();
+    this.buffer.length = 0;
+    this.writes = 0;
+  }
+
+  /** Stores an evaluation; a job keeps its latest 50 terminal ones (Nomad garbage-collects old evaluations). */
+  addEval(e: Obj): void {
+    this.evals.set(String(e.ID), e);
+    const mine = this.jobEvals(String(e.Namespace), String(e.JobID));
+    const done = mine.filter((x) => x.Status === 'complete' || x.Status === 'failed' || x.Status === 'canceled');
+    for (const old of done.slice(0, Math.max(0, done.length - 50))) this.evals.delete(String(old.ID));
+  }
+
+  jobEvals(ns: string, id: string): Obj[] {
+    return this.evals.group(NomadState.key(ns, id));
+  }
+
+  /** Stores a new version of a job (newest first, the 6 most recent like JobTrackedVersions). */
+  pushVersion(job: Obj): void {
+    const k = NomadState.key(String(job.Namespace), String(job.ID));
+    const l = this.versions.get(k) ?? [];
+    l.unshift(job);
+    if (l.length > 6) l.length = 6;
+    this.versions.set(k, l);
   }
 
   raftIndex(): number {

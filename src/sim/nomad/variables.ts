@@ -16,10 +16,11 @@ const VALID_PATH = /^[a-zA-Z0-9\-_~/]{1,128}$/;
 /** What Variables.Apply's double NewErrRPCCoded leaves in the body once the HTTP layer strips one. */
 const RPC400 = 'RPC Error:: 400,';
 
-type Metadata = Omit<SimVariable, 'Items'>;
+type Metadata = Omit<SimVariable, 'Items'> & { Lock: null };
 
+/** VariableMetadata; release builds (codecgen) encode the omitempty `Lock` as null. */
 function metadata(v: SimVariable): Metadata {
-  return { Namespace: v.Namespace, Path: v.Path, CreateIndex: v.CreateIndex, CreateTime: v.CreateTime, ModifyIndex: v.ModifyIndex, ModifyTime: v.ModifyTime };
+  return { Namespace: v.Namespace, Path: v.Path, Lock: null, CreateIndex: v.CreateIndex, CreateTime: v.CreateTime, ModifyIndex: v.ModifyIndex, ModifyTime: v.ModifyTime };
 }
 
 /** structs.ValidatePath. */
@@ -107,7 +108,7 @@ function decodeVariable(req: SimRequest): { ns: string | undefined; items: Recor
   }
   if (!isObj(body)) throw new HttpError(400, `json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type structs.VariableDecrypted`);
   const ns = field(body, 'Namespace');
-  if (ns !== undefined && ns !== null && typeof ns !== 'string') throw new HttpError(400, `json: cannot unmarshal ${typeof ns} into Go struct field VariableDecrypted.Namespace of type string`);
+  if (ns !== undefined && ns !== null && typeof ns !== 'string') throw new HttpError(400, `json: cannot unmarshal ${typeof ns} into Go struct field VariableDecrypted.VariableMetadata.Namespace of type string`);
   const rawItems = field(body, 'Items');
   if (rawItems === undefined || rawItems === null) return { ns: ns ?? undefined, items: undefined };
   if (!isObj(rawItems)) throw new HttpError(400, `json: cannot unmarshal ${Array.isArray(rawItems) ? 'array' : typeof rawItems} into Go struct field VariableDecrypted.Items of type structs.VariableItems`);
@@ -119,11 +120,14 @@ function decodeVariable(req: SimRequest): { ns: string | undefined; items: Recor
   return { ns: ns ?? undefined, items };
 }
 
-/** A 409 with the conflicting variable (metadata only when the caller may not read it). */
+/**
+ * A 409 with the conflicting variable (Items null when the caller may not read it, or for the zero value
+ * of a missing one). The handler writes the status before the body, so Nomad sends this JSON as text/plain.
+ */
 function conflict(ctx: RouteContext, req: SimRequest, ns: string, path: string, existing: SimVariable | undefined): SimReply {
-  const zero: Metadata = { Namespace: ns, Path: path, CreateIndex: 0, CreateTime: 0, ModifyIndex: 0, ModifyTime: 0 };
-  const body = existing && variableAllowed(policy(ctx, req), ns, path, 'read') ? { ...metadata(existing), Items: { ...existing.Items } } : existing ? metadata(existing) : zero;
-  return { status: 409, json: body, headers: { 'X-Nomad-Index': String(existing?.ModifyIndex ?? 0) } };
+  const zero = { Namespace: ns, Path: path, Lock: null, CreateIndex: 0, CreateTime: 0, ModifyIndex: 0, ModifyTime: 0, Items: null };
+  const body = existing && variableAllowed(policy(ctx, req), ns, path, 'read') ? { ...metadata(existing), Items: { ...existing.Items } } : existing ? { ...metadata(existing), Items: null } : zero;
+  return { status: 409, text: JSON.stringify(body), headers: { 'X-Nomad-Index': String(existing?.ModifyIndex ?? 0) } };
 }
 
 export function writeVariable(ctx: RouteContext, req: SimRequest, path: string): SimReply {
