@@ -13,7 +13,7 @@ import { checkAcrossApps } from './cross.js';
 
 export interface Candidate {
   file: string;
-  /** positions of fields; for valid documents one that holds no YAML tree (10,000 retained trees cost more in GC than parsing) */
+  /** positions of fields; holds no YAML tree until first asked (10,000 retained trees cost more in GC than parsing) */
   locate: Locate;
   data: Record<string, unknown>;
   line: number;
@@ -98,7 +98,6 @@ export class SpecLoader {
     }
     const errors = this.validate(c);
     if (errors.length > 0) return this.reject(c, errors);
-    c.locate = d.relocate;
     this.candidates.push(c);
   }
 
