@@ -6,15 +6,16 @@
 //   npm run build && node dist/scripts/bench/http-client.js      (or: node --import tsx scripts/bench/http-client.ts)
 //
 // BENCH_HTTP_REQUESTS (default 20000) requests per variant after 2000 to warm up, BENCH_HTTP_CONCURRENCY
-// (default 8) in flight, BENCH_HTTP_ROUNDS (default 2) runs of every variant, interleaved. The server and
-// every variant run in processes of their own, so each variant's CPU and RSS are its own.
+// (default 8) in flight, BENCH_HTTP_ROUNDS (default 2) runs of every variant, interleaved,
+// BENCH_HTTP_VARIANTS (default node-http,got,drover) which to run. The server and every variant run in
+// processes of their own, so each variant's CPU and RSS are its own.
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 
 type Variant = 'node-http' | 'got' | 'drover';
-const VARIANTS: Variant[] = ['node-http', 'got', 'drover'];
+const VARIANTS = (process.env.BENCH_HTTP_VARIANTS ?? 'node-http,got,drover').split(',').map((v) => v.trim()) as Variant[];
 const requests = Number(process.env.BENCH_HTTP_REQUESTS ?? 20_000);
 const concurrency = Number(process.env.BENCH_HTTP_CONCURRENCY ?? 8);
 const rounds = Number(process.env.BENCH_HTTP_ROUNDS ?? 2);
