@@ -61,7 +61,7 @@ class Stop extends Error {}
 class Watcher {
   input = '';
   depth = 0;
-  readonly docs: Array<YamlDoc & { height: number; expansions: number; recursive: boolean; root?: PosNode; closed: boolean }> = [];
+  readonly docs: Array<YamlDoc & { height: number; expansions: number; recursive: boolean; root?: PosNode }> = [];
   private readonly openAt: number[] = [];
   private readonly expansions: number[] = [];
   private readonly height: number[] = [];
@@ -82,7 +82,7 @@ class Watcher {
       if (this.docs.length >= this.maxDocuments) throw new Stop('documents');
       this.input = state.input;
       // js-yaml skipped the separation space before a document's root: this is where its content starts
-      this.docs.push({ data: null, line: state.line + 1, col: state.position - state.lineStart + 1, height: 0, expansions: 0, recursive: false, closed: false });
+      this.docs.push({ data: null, line: state.line + 1, col: state.position - state.lineStart + 1, height: 0, expansions: 0, recursive: false });
     }
     this.openAt[d] = state.position;
     this.expansions[d] = 0;
@@ -128,7 +128,6 @@ class Watcher {
       doc.height = height;
       doc.expansions = expansions;
       doc.root = node;
-      doc.closed = true;
     }
   }
 
