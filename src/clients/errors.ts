@@ -57,7 +57,7 @@ const UNAVAILABLE_CODES: Record<string, string> = {
   EADDRNOTAVAIL: 'address not available',
 };
 
-/** A failure below HTTP (no status): refused, reset, DNS, TLS, or the transport's own timeout (http.ts). */
+/** A failure below HTTP (no status): refused, reset, DNS, TLS, or a timeout (got's TimeoutError). Reads only name, code and message. */
 export function errorFromTransport(site: CallSite, err: unknown, timeoutMs: number): DroverError {
   const e = err as { name?: string; code?: string; message?: string };
   const where = `${site.upstream} ${site.method} ${site.path}`;

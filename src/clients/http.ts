@@ -1,23 +1,21 @@
 // The one request core under the Nomad, Consul and Vault clients: base URL, token header, TLS
-// material, per-call timeout, JSON in/out, X-*-Index parsing, the small observable retry loop, one
-// observation per attempt, and the NDJSON-capable streaming GET. Every failure leaves here as a
-// DroverError.
+// material, per-call timeout, JSON in/out, X-*-Index parsing, the retry policy, one observation per
+// attempt, and the NDJSON-capable streaming GET. The HTTP exchange itself is got's (one instance per
+// client from createUpstream, upstream.ts); every failure leaves here as a DroverError.
 //
-// Built on node:http/node:https with one keep-alive agent per client, not on got: measured on the
-// 5,000-app cold sync (scripts/bench/memory.ts), got's per-request option objects doubled drover's
-// CPU time (25.8 s → 12.9 s without it) and lifted its peak RSS from ≈ 220 MB to ≈ 380 MB. What got
-// gave us here (timeouts, abort, TLS, gzip, no redirects, no retries) is the little code below.
+// got costs more CPU per request than the hand-written node:http transport it replaced
+// (scripts/bench/http-client.ts measures both); drover pays for that by sending fewer requests.
 import { readFileSync } from 'node:fs';
-import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { createGunzip, createInflate } from 'node:zlib';
+import type { Got, RequestError, Response } from 'got';
 import { DroverError, type ErrorCode, type Upstream } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { nullLogger } from '../core/logger.js';
 import type { UpstreamObserver } from './types.js';
 import { badResponse, errorFromStatus, errorFromTransport, type CallSite } from './errors.js';
-import { abortReason, backoffMs, DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
+import { abortReason, backoffMs, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { createUpstream } from './upstream.js';
 
 export interface ClientOptions {
   /** base URL, e.g. http://127.0.0.1:4646 (a path prefix is kept) */
@@ -75,22 +73,30 @@ const RETRIED: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['unavailable', 'serv
 const TOKEN_HEADER: Record<string, string> = { nomad: 'x-nomad-token', consul: 'x-consul-token', vault: 'x-vault-token' };
 const INDEX_HEADER: Record<string, string> = { nomad: 'x-nomad-index', consul: 'x-consul-index' };
 
+/** What the got hooks of one logical call need: shared by its attempts through got's `context`. */
+interface CallState {
+  spec: CallSpec;
+  site: CallSite;
+  timeoutMs: number;
+  /** performance.now() when the current attempt started */
+  started: number;
+  /** the current attempt's outcome was observed */
+  observed: boolean;
+}
+
 export class HttpCore {
   readonly upstream: Upstream;
   readonly retryPolicy: RetryPolicy;
   readonly timeoutMs: number;
   readonly streamIdleMs: number;
-  private readonly base: string;
   private readonly token?: string;
-  private readonly tokenHeader: string | undefined;
-  private readonly https: boolean;
-  private readonly agent: http.Agent;
+  private readonly got: Got;
   private readonly logger: Logger;
 
   constructor(upstream: Upstream, opts: ClientOptions, private readonly observer?: UpstreamObserver, logger: Logger = nullLogger) {
     this.upstream = upstream;
-    this.base = opts.addr.replace(/\/+$/, '');
-    if (!/^https?:\/\/[^/]/i.test(this.base)) {
+    const base = opts.addr.replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/]/i.test(base)) {
       throw new DroverError('rejected', `${upstream}: address "${opts.addr}" is not an http(s) URL`, { upstream });
     }
     this.token = opts.token || undefined;
@@ -100,30 +106,65 @@ export class HttpCore {
     if (Boolean(opts.clientCert) !== Boolean(opts.clientKey)) {
       throw new DroverError('rejected', `${upstream}: a client certificate and a client key must be given together`, { upstream });
     }
-    this.tokenHeader = TOKEN_HEADER[upstream];
-    this.https = /^https:/i.test(this.base);
-    const ca = readPem(upstream, 'CA certificate', opts.caCert);
-    const cert = readPem(upstream, 'client certificate', opts.clientCert);
-    const key = readPem(upstream, 'client key', opts.clientKey);
-    // Node's own global-agent settings (keep-alive, LIFO, idle sockets closed after 5 s), one pool per client.
-    const agentOptions = { keepAlive: true, scheduling: 'lifo' as const, timeout: 5000 };
-    this.agent = this.https ? new https.Agent({ ...agentOptions, ca, cert, key }) : new http.Agent(agentOptions);
+    const tokenHeader = TOKEN_HEADER[upstream];
+    const tls = { ca: readPem(upstream, 'CA certificate', opts.caCert), cert: readPem(upstream, 'client certificate', opts.clientCert), key: readPem(upstream, 'client key', opts.clientKey) };
     this.logger = logger.child({ upstream });
+    this.got = createUpstream({
+      upstream,
+      target: { url: base },
+      tls,
+      headers: this.token && tokenHeader ? { [tokenHeader]: this.token } : {},
+      timeoutMs: this.timeoutMs,
+      retryLimit: Math.max(0, this.retryPolicy.attempts - 1),
+      retryDelay: (error, attempt) => this.retryDelay(state(error), error, attempt),
+    }).extend({
+      hooks: {
+        beforeRequest: [(options) => {
+          const call = options.context.call as CallState;
+          call.started = performance.now();
+          call.observed = false;
+        }],
+        afterResponse: [(response) => {
+          this.observe(state(response), String(response.statusCode));
+          return response;
+        }],
+        beforeRetry: [(error, retryCount) => {
+          const call = state(error);
+          this.logger.debug('upstream call failed, retrying', { route: call.spec.route, method: call.spec.method, attempt: retryCount, code: this.failure(call, error).code });
+        }],
+      },
+    });
   }
 
   /** One logical call: attempts, retries where `spec.retry` allows, one observation per attempt. */
   async call(spec: CallSpec): Promise<Reply> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.attempt(spec);
-      } catch (e) {
-        if (spec.signal?.aborted) throw abortReason(spec.signal);
-        if (!(e instanceof DroverError) || !spec.retry || attempt >= this.retryPolicy.attempts || !RETRIED.has(e.code)) throw e;
-        const delayMs = backoffMs(this.retryPolicy, attempt);
-        this.logger.debug('upstream call failed, retrying', { route: spec.route, method: spec.method, attempt, code: e.code, delayMs });
-        await sleep(delayMs, spec.signal);
+    const site = this.site(spec);
+    const timeoutMs = this.timeoutMs + (spec.waitMs ? spec.waitMs + Math.ceil(spec.waitMs / 16) : 0);
+    const call: CallState = { spec, site, timeoutMs, started: performance.now(), observed: false };
+    let res: Response<string>;
+    try {
+      res = await this.got(spec.path.replace(/^\/+/, ''), {
+        method: spec.method,
+        searchParams: searchParams(spec.query),
+        ...(spec.json !== undefined ? { json: spec.json } : spec.body !== undefined ? { body: spec.body, headers: { 'content-type': 'text/plain; charset=utf-8' } } : {}),
+        timeout: { request: timeoutMs },
+        retry: { limit: spec.retry ? this.retryPolicy.attempts - 1 : 0 },
+        signal: spec.signal,
+        context: { call },
+      });
+    } catch (e) {
+      if (spec.signal?.aborted) {
+        this.observe(call, 'aborted');
+        throw abortReason(spec.signal);
       }
+      const err = errorFromTransport(site, e, timeoutMs);
+      this.observe(call, err.code);
+      throw err;
     }
+    const status = res.statusCode;
+    const reply: Reply = { status, text: res.body, index: parseIndex(res.headers[INDEX_HEADER[this.upstream] ?? '']), headers: res.headers };
+    if ((status >= 200 && status < 300) || spec.allow?.includes(status)) return reply;
+    throw errorFromStatus(site, status, res.body, { jobWrite: spec.jobWrite });
   }
 
   /** A call whose reply body is JSON. */
@@ -141,116 +182,89 @@ export class HttpCore {
   }
 
   /**
-   * Opens a streaming GET. Resolves once the headers arrived with a 2xx status; any other status or
-   * transport failure rejects with a DroverError. The caller owns the stream and must destroy it.
+   * Opens a streaming GET (got's stream API). Resolves once the headers arrived with a 2xx status; any
+   * other status or transport failure rejects with a DroverError. Silence on the open stream longer
+   * than streamIdleMs fails it. The caller owns the stream and must destroy it; errors it emits later
+   * are got's, for the caller to treat as a lost connection.
    */
   async openStream(spec: Pick<CallSpec, 'route' | 'path' | 'query' | 'signal'>): Promise<Readable> {
     const site = this.site({ method: 'GET', path: spec.path });
-    const started = performance.now();
-    const observe = (code: string) => this.observer?.observe(this.upstream, spec.route, code, (performance.now() - started) / 1000);
-    let res: IncomingMessage;
+    const call: CallState = { spec: { ...spec, method: 'GET', retry: false }, site, timeoutMs: this.timeoutMs, started: performance.now(), observed: false };
+    const stream = this.got.stream(spec.path.replace(/^\/+/, ''), {
+      searchParams: searchParams(spec.query),
+      // no bound on the whole exchange: the headers must come in time, then only silence ends it
+      timeout: { request: undefined, response: this.timeoutMs, socket: this.streamIdleMs },
+      retry: { limit: 0 },
+      signal: spec.signal,
+      context: { call },
+    });
+    let res: Response;
     try {
-      res = await this.send({ method: 'GET', url: this.url(spec.path, spec.query), signal: spec.signal, responseTimeoutMs: this.timeoutMs, idleMs: this.streamIdleMs });
+      res = await new Promise<Response>((resolve, reject) => {
+        stream.once('response', resolve);
+        stream.once('error', reject);
+      });
     } catch (e) {
+      stream.destroy();
       if (spec.signal?.aborted) {
-        observe('aborted');
+        this.observe(call, 'aborted');
         throw abortReason(spec.signal);
       }
       const err = errorFromTransport(site, e, this.timeoutMs);
-      observe(err.code);
+      this.observe(call, err.code);
       throw err;
     }
-    const status = res.statusCode ?? 0;
-    observe(String(status));
-    if (status >= 200 && status < 300) return res;
-    const text = await readBounded(res, 64 * 1024).catch(() => '');
-    res.destroy();
+    stream.on('error', () => undefined); // from here on, failures reach the reader through iteration
+    const status = res.statusCode;
+    this.observe(call, String(status));
+    if (status >= 200 && status < 300) return stream;
+    const text = await readBounded(stream, 64 * 1024).catch(() => '');
+    stream.destroy();
     throw errorFromStatus(site, status, text);
   }
 
-  private async attempt(spec: CallSpec): Promise<Reply> {
-    const site = this.site(spec);
-    const timeoutMs = this.timeoutMs + (spec.waitMs ? spec.waitMs + Math.ceil(spec.waitMs / 16) : 0);
-    const started = performance.now();
-    const observe = (code: string) => this.observer?.observe(this.upstream, spec.route, code, (performance.now() - started) / 1000);
-    let res: { status: number; headers: IncomingHttpHeaders; text: string };
-    try {
-      const body = spec.json !== undefined ? JSON.stringify(spec.json) : spec.body;
-      const r = await this.send({ method: spec.method, url: this.url(spec.path, spec.query), body, json: spec.json !== undefined, signal: spec.signal, totalTimeoutMs: timeoutMs, gzip: true });
-      res = { status: r.statusCode ?? 0, headers: r.headers, text: r.text };
-    } catch (e) {
-      if (spec.signal?.aborted) {
-        observe('aborted');
-        throw abortReason(spec.signal);
-      }
-      const err = errorFromTransport(site, e, timeoutMs);
-      observe(err.code);
-      throw err;
-    }
-    const status = res.status;
-    observe(String(status));
-    const reply: Reply = { status, text: res.text, index: parseIndex(res.headers[INDEX_HEADER[this.upstream] ?? '']), headers: res.headers };
-    if ((status >= 200 && status < 300) || spec.allow?.includes(status)) return reply;
-    throw errorFromStatus(site, status, res.text, { jobWrite: spec.jobWrite });
+  /** got's retry, drover's policy: safe calls only, transient faults only, full-jitter backoff. */
+  private retryDelay(call: CallState, error: RequestError, attempt: number): number {
+    const { spec } = call;
+    if (!spec.retry || spec.signal?.aborted || attempt >= this.retryPolicy.attempts) return 0;
+    if (error.response && spec.allow?.includes(error.response.statusCode)) return 0; // an answer, not a failure
+    const code = this.failure(call, error).code;
+    if (!RETRIED.has(code)) return 0;
+    this.observe(call, code); // now, before the backoff: a fault below HTTP has no response to observe
+    return Math.max(1, backoffMs(this.retryPolicy, attempt)); // 0 would mean "do not retry" to got
   }
 
-  /**
-   * One HTTP exchange. With `totalTimeoutMs` the whole exchange (body included) is bounded and the
-   * reply comes back read; with `responseTimeoutMs` only the wait for the headers is, the body is
-   * handed back open and `idleMs` bounds silence on it (streams). Timeouts fail with a TimeoutError.
-   */
-  private send(o: SendOptions & { totalTimeoutMs: number }): Promise<{ statusCode?: number; headers: IncomingHttpHeaders; text: string }>;
-  private send(o: SendOptions & { responseTimeoutMs: number; idleMs: number }): Promise<IncomingMessage>;
-  private send(o: SendOptions & { totalTimeoutMs?: number; responseTimeoutMs?: number; idleMs?: number }): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = { accept: 'application/json' };
-      if (this.token && this.tokenHeader) headers[this.tokenHeader] = this.token;
-      if (o.gzip) headers['accept-encoding'] = 'gzip, deflate';
-      if (o.body !== undefined) {
-        headers['content-type'] = o.json ? 'application/json' : 'text/plain; charset=utf-8';
-        headers['content-length'] = Buffer.byteLength(o.body);
-      }
-      const req = (this.https ? https : http).request(o.url, { method: o.method, agent: this.agent, headers, ...(o.signal ? { signal: o.signal } : {}) });
-      const limit = o.totalTimeoutMs ?? o.responseTimeoutMs ?? this.timeoutMs;
-      const timer = setTimeout(() => req.destroy(new TimeoutError(limit)), limit);
-      const fail = (e: Error) => {
-        clearTimeout(timer);
-        reject(e);
-      };
-      req.once('error', fail);
-      req.once('response', (res) => {
-        if (o.totalTimeoutMs === undefined) {
-          clearTimeout(timer);
-          req.off('error', fail);
-          req.on('error', () => undefined); // later failures surface on the body stream
-          const idle = o.idleMs ?? this.streamIdleMs;
-          res.setTimeout(idle, () => res.destroy(new TimeoutError(idle)));
-          resolve(res);
-          return;
-        }
-        // Resolved only once the body is in, so a timeout or a reset while reading rejects the call.
-        readAll(decoded(res)).then((text) => {
-          clearTimeout(timer);
-          resolve({ statusCode: res.statusCode, headers: res.headers, text });
-        }, fail);
-      });
-      req.end(o.body);
-    });
+  /** The DroverError a failed attempt stands for (statuses by their body, transport faults by their code). */
+  private failure(call: CallState, error: RequestError): DroverError {
+    const r = error.response;
+    return r ? errorFromStatus(call.site, r.statusCode, String(r.body ?? ''), { jobWrite: call.spec.jobWrite }) : errorFromTransport(call.site, error, call.timeoutMs);
   }
 
-  private url(path: string, query?: Query): string {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(query ?? {})) {
-      if (v === undefined) continue;
-      for (const item of Array.isArray(v) ? v : [v]) params.append(k, String(item));
-    }
-    const qs = params.toString();
-    return `${this.base}${path}${qs ? `?${qs}` : ''}`;
+  /** One observation per attempt: the first outcome seen for it counts. */
+  private observe(call: CallState, code: string): void {
+    if (call.observed) return;
+    call.observed = true;
+    this.observer?.observe(this.upstream, call.spec.route, code, (performance.now() - call.started) / 1000);
   }
 
   site(spec: Pick<CallSpec, 'method' | 'path'>): CallSite {
     return { upstream: this.upstream, method: spec.method, path: spec.path, token: this.token };
   }
+}
+
+/** The call a got hook is running for. */
+function state(x: RequestError | Response): CallState {
+  const options = 'options' in x ? x.options : x.request.options;
+  return options.context.call as CallState;
+}
+
+function searchParams(query?: Query): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v === undefined) continue;
+    for (const item of Array.isArray(v) ? v : [v]) params.append(k, String(item));
+  }
+  return params;
 }
 
 /** `?wait=` for a blocking query: Go duration syntax, whole seconds when possible. */
@@ -279,38 +293,6 @@ function readPem(upstream: Upstream, what: string, file: string | undefined): Bu
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code;
     throw new DroverError('rejected', `${upstream}: cannot read the ${what} file "${file}": ${reason}`, { upstream });
   }
-}
-
-interface SendOptions {
-  method: string;
-  url: string;
-  body?: string;
-  json?: boolean;
-  signal?: AbortSignal;
-  gzip?: boolean;
-}
-
-/** The transport's own timeout; errorFromTransport recognises it by name. */
-class TimeoutError extends Error {
-  override readonly name = 'TimeoutError';
-  constructor(ms: number) {
-    super(`no answer within ${ms}ms`);
-  }
-}
-
-/** The body, inflated when the server compressed it (we offer gzip/deflate on plain calls). */
-function decoded(res: IncomingMessage): Readable {
-  const enc = String(res.headers['content-encoding'] ?? '').toLowerCase();
-  if (enc !== 'gzip' && enc !== 'deflate') return res;
-  const z = enc === 'gzip' ? createGunzip() : createInflate();
-  res.on('error', (e) => z.destroy(e));
-  return res.pipe(z);
-}
-
-async function readAll(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function readBounded(stream: Readable, limit: number): Promise<string> {

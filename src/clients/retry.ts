@@ -1,5 +1,7 @@
-// The retry policy of the upstream clients: exponential backoff with full jitter, and an abortable
-// sleep. Kept separate from the request core so the schedule itself is testable without a server.
+// The one retry policy of the upstream clients: how many attempts, and exponential backoff with full
+// jitter between them. got's retry runs it for requests (http.ts decides which failures qualify); the
+// event stream's reconnect waits by the same schedule (with the abortable sleep below). Kept apart
+// from the request core so the schedule itself is testable without a server.
 
 export interface RetryPolicy {
   /** total attempts, first one included; 1 = never retry */

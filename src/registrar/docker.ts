@@ -3,7 +3,7 @@
 // its environment and labels. Unversioned paths: the engine answers them with its own API version.
 import { DroverError } from '../core/errors.js';
 import type { DockerEndpoint } from './config.js';
-import { localGet, statusError } from './http.js';
+import { LocalHttp, statusError } from './http.js';
 
 export const NOMAD_LABELS = {
   allocId: 'com.hashicorp.nomad.alloc_id',
@@ -28,12 +28,16 @@ export interface DockerApi {
 }
 
 export class DockerClient implements DockerApi {
-  constructor(private readonly endpoint: DockerEndpoint, private readonly timeoutMs = 5000) {}
+  private readonly http: LocalHttp;
+
+  constructor(endpoint: DockerEndpoint, timeoutMs = 5000) {
+    this.http = new LocalHttp('docker', endpoint, timeoutMs);
+  }
 
   async listNomadContainers(): Promise<{ id: string; labels: Record<string, string> }[]> {
     const filters = encodeURIComponent(JSON.stringify({ label: [NOMAD_LABELS.allocId] }));
     const path = `/containers/json?filters=${filters}`;
-    const reply = await localGet('docker', this.endpoint, path, this.timeoutMs);
+    const reply = await this.http.get(path);
     if (reply.status !== 200) throw statusError('docker', path, reply);
     const list = parse(reply.text, path);
     if (!Array.isArray(list)) throw new DroverError('bad-response', 'docker GET /containers/json: reply is not a list', { upstream: 'docker' });
@@ -46,7 +50,7 @@ export class DockerClient implements DockerApi {
 
   async inspect(id: string): Promise<ContainerInfo | null> {
     const path = `/containers/${encodeURIComponent(id)}/json`;
-    const reply = await localGet('docker', this.endpoint, path, this.timeoutMs);
+    const reply = await this.http.get(path);
     if (reply.status === 404) return null;
     if (reply.status !== 200) throw statusError('docker', path, reply);
     const c = parse(reply.text, path) as { Id?: string; Config?: { Env?: string[] | null; Labels?: Record<string, string> | null }; State?: { Running?: boolean } };

@@ -1,9 +1,11 @@
-// A minimal HTTP GET for the node-local APIs (Docker Engine over a unix socket, TCP or TCP+TLS, the
-// weave router). node:http, like the clients in src/clients, and it speaks to a unix socket directly. Every
-// failure leaves as a DroverError naming the upstream, method and path, never a stack.
-import http from 'node:http';
-import https from 'node:https';
+// The HTTP GET of the node-local APIs (Docker Engine over a unix socket, TCP or TCP+TLS, the weave
+// router): one got instance per endpoint from the clients' createUpstream, so the same TLS, timeout and
+// error handling as the cluster clients. Nothing is retried here: a registrar pass runs again on its
+// interval. Every failure leaves as a DroverError naming the upstream, method and path, never a stack or
+// a got error.
+import type { Got } from 'got';
 import { isTlsErrorCode } from '../clients/errors.js';
+import { createUpstream } from '../clients/upstream.js';
 import { DroverError, type Upstream } from '../core/errors.js';
 import { isIpAddress } from '../spec/net.js';
 import type { DockerEndpoint } from './config.js';
@@ -17,46 +19,67 @@ export type LocalTarget = DockerEndpoint | { kind: 'url'; base: string };
 
 const MAX_BODY = 16 * 1024 * 1024;
 
+export class LocalHttp {
+  private readonly got: Got;
+
+  constructor(private readonly upstream: Upstream, target: LocalTarget, private readonly timeoutMs: number) {
+    this.got = createUpstream({
+      upstream,
+      timeoutMs,
+      // A fresh connection per call: a pass makes a handful of local calls, passes are further apart than
+      // an idle socket is kept, and a pooled socket the daemon closed in between surfaces as a spurious reset.
+      keepAlive: false,
+      headers: { accept: 'application/json, text/plain' },
+      ...(target.kind === 'unix' ? { target: { socketPath: target.socketPath } }
+        : target.kind === 'url' ? { target: { url: target.base } }
+        : {
+          target: { url: `${target.tls ? 'https' : 'http'}://${hostForUrl(target.host)}:${target.port}` },
+          // Docker's TLS: the daemon's CA, and our client certificate (the daemon's --tlsverify asks for it).
+          tls: target.tls ? { ...target.tls, servername: isIpAddress(target.host) ? undefined : target.host } : undefined,
+        }),
+    });
+  }
+
+  async get(path: string): Promise<LocalReply> {
+    const where = `${this.upstream} GET ${path.split('?')[0]}`;
+    const request = this.got.get(path.replace(/^\/+/, ''));
+    let tooLarge = false;
+    request.on('downloadProgress', (p: { transferred: number }) => {
+      if (p.transferred > MAX_BODY && !tooLarge) {
+        tooLarge = true;
+        request.cancel();
+      }
+    });
+    try {
+      const res = await request;
+      return { status: res.statusCode, text: res.body };
+    } catch (e) {
+      if (tooLarge) throw new DroverError('bad-response', `${where}: reply larger than ${MAX_BODY} bytes`, { upstream: this.upstream });
+      const err = e as { name?: string; code?: string };
+      if (err.name === 'TimeoutError') throw new DroverError('timeout', `${where}: no answer within ${this.timeoutMs}ms`, { upstream: this.upstream });
+      const code = err.code;
+      const why = typeof code === 'string' && isTlsErrorCode(code) ? `TLS handshake failed (${code})`
+        : code === 'ECONNREFUSED' ? 'connection refused'
+        : code === 'ECONNRESET' || code === 'EPIPE' ? 'connection reset'
+        : code === 'ENOENT' ? 'socket not found'
+        : code === 'EACCES' ? 'permission denied on the socket'
+        : typeof code === 'string' && /^[A-Z0-9_]+$/.test(code) ? code : 'transport error';
+      throw new DroverError('unavailable', `${where}: ${why}`, { upstream: this.upstream });
+    }
+  }
+}
+
+/** One GET through a fresh instance; the clients keep a LocalHttp instead. */
 export function localGet(upstream: Upstream, target: LocalTarget, path: string, timeoutMs: number): Promise<LocalReply> {
-  const where = `${upstream} GET ${path.split('?')[0]}`;
-  // A fresh connection per call: a pass makes a handful of local calls, and a pooled socket the
-  // daemon closed in between would surface as a spurious reset.
-  const opts: http.RequestOptions = { method: 'GET', path, timeout: timeoutMs, agent: false, headers: { Accept: 'application/json, text/plain' } };
-  if (target.kind === 'unix') opts.socketPath = target.socketPath;
-  else if (target.kind === 'tcp') {
-    Object.assign(opts, { host: target.host, port: target.port });
-    // Docker's TLS: the daemon's CA, and our client certificate (the daemon's --tlsverify asks for it).
-    if (target.tls) Object.assign(opts, { ca: target.tls.ca, cert: target.tls.cert, key: target.tls.key, servername: isIpAddress(target.host) ? undefined : target.host });
-  }
-  else {
-    const u = new URL(target.base);
-    Object.assign(opts, { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), path: `${u.pathname.replace(/\/$/, '')}${path}` });
-  }
-  return new Promise((resolve, reject) => {
-    const req = (target.kind === 'tcp' && target.tls ? https : http).request(opts, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_BODY) req.destroy(new Error('reply too large'));
-        else chunks.push(c);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', () => reject(new DroverError('unavailable', `${where}: connection reset`, { upstream })));
-    });
-    req.on('timeout', () => req.destroy(new DroverError('timeout', `${where}: no answer within ${timeoutMs}ms`, { upstream })));
-    req.on('error', (e: NodeJS.ErrnoException) => {
-      if (e instanceof DroverError) return reject(e);
-      const tlsFailure = typeof e.code === 'string' && isTlsErrorCode(e.code);
-      const why = tlsFailure ? `TLS handshake failed (${e.code})` : e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ECONNRESET' || e.code === 'EPIPE' ? 'connection reset' : e.code === 'ENOENT' ? 'socket not found' : e.code === 'EACCES' ? 'permission denied on the socket' : e.code ?? 'transport error';
-      reject(new DroverError('unavailable', `${where}: ${why}`, { upstream }));
-    });
-    req.end();
-  });
+  return new LocalHttp(upstream, target, timeoutMs).get(path);
 }
 
 export function statusError(upstream: Upstream, path: string, reply: LocalReply): DroverError {
   const text = reply.text.trim().slice(0, 300);
   const code = reply.status === 404 ? 'not-found' : reply.status >= 500 ? 'server-error' : 'bad-response';
   return new DroverError(code, `${upstream} GET ${path.split('?')[0]}: ${reply.status}${text ? ` ${text}` : ''}`, { upstream, status: reply.status });
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

@@ -2,7 +2,7 @@
 // `GET /ip/{id}` looks up within the router's default subnet, `GET /ip/{id}/{ip}/{prefixlen}` within
 // the given subnet; both answer the CIDRs space-separated as text, or 404 when the container holds none.
 import { DroverError } from '../core/errors.js';
-import { localGet, statusError } from './http.js';
+import { LocalHttp, statusError } from './http.js';
 
 export interface WeaveApi {
   /** Addresses (without prefix) the container holds, inside `subnet` when given; [] when none. */
@@ -10,11 +10,15 @@ export interface WeaveApi {
 }
 
 export class WeaveClient implements WeaveApi {
-  constructor(private readonly baseUrl: string, private readonly timeoutMs = 5000) {}
+  private readonly http: LocalHttp;
+
+  constructor(baseUrl: string, timeoutMs = 5000) {
+    this.http = new LocalHttp('weave', { kind: 'url', base: baseUrl }, timeoutMs);
+  }
 
   async addresses(containerId: string, subnet?: string): Promise<string[]> {
     const path = `/ip/${encodeURIComponent(containerId)}${subnet ? `/${subnet}` : ''}`;
-    const reply = await localGet('weave', { kind: 'url', base: this.baseUrl }, path, this.timeoutMs);
+    const reply = await this.http.get(path);
     if (reply.status === 404) return [];
     if (reply.status !== 200) throw statusError('weave', path, reply);
     return parseCidrList(reply.text, path);

@@ -13,7 +13,7 @@ import { checkAcrossApps } from './cross.js';
 
 export interface Candidate {
   file: string;
-  /** positions of fields; for valid documents one that holds no YAML tree (10,000 retained trees cost more in GC than parsing) */
+  /** positions of fields; holds no YAML tree until first asked (10,000 retained trees cost more in GC than parsing) */
   locate: Locate;
   data: Record<string, unknown>;
   line: number;
@@ -100,7 +100,6 @@ export class SpecLoader {
     if (problems.some((p) => (p.severity ?? 'error') === 'error')) return this.reject(c, problems);
     // warnings only (e.g. spec.rollout.maxParallel above count): the app stays valid, the warnings are listed
     for (const fp of problems) this.problems.push(this.problemFor(c, fp));
-    c.locate = d.relocate;
     this.candidates.push(c);
   }
 

@@ -7,7 +7,7 @@
 // - metadata gets drover's namespace/labels rules (metadata-schema.ts); apiVersion/kind get their constants.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { CORE_SCHEMA, load } from 'js-yaml';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { API_VERSION, KIND } from './types.js';
 import { METADATA_EXTRA_PROPERTIES } from './metadata-schema.js';
@@ -29,7 +29,7 @@ let crdCache: Json | undefined;
 
 /** The CRD document as written in crds/app.yaml. */
 export function appCrd(): Json {
-  crdCache ??= parse(readFileSync(crdPath(), 'utf8')) as Json;
+  crdCache ??= load(readFileSync(crdPath(), 'utf8'), { schema: CORE_SCHEMA }) as Json;
   return crdCache;
 }
 

@@ -1,5 +1,6 @@
-// The plain node:http transport under every client: compressed replies are inflated, keep-alive
-// connections are reused between calls, a body that stalls past the timeout fails the call.
+// The got transport under every client (src/clients/upstream.ts): compressed replies are inflated,
+// keep-alive connections are reused between calls, a body that stalls past the timeout fails the call,
+// a stream outlives the per-call timeout, and an attempt is observed before the retry backoff.
 import test from 'ava';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -70,4 +71,44 @@ test('a corrupt gzip body is an unavailable-class failure, not a crash', async (
   t.true(err instanceof DroverError);
   t.is(err.code, 'unavailable');
   t.regex(err.message, /^nomad GET \/v1\/status\/leader: request failed \(Z_DATA_ERROR\)$/);
+});
+
+test('an event stream is bounded by silence, not by the per-call timeout', async (t) => {
+  const ac = new AbortController();
+  t.teardown(() => ac.abort());
+  let streams = 0;
+  const srv = await server(t, (_req, res) => {
+    if (++streams > 1) return ac.abort(); // the first stream was cut: stop here, the assertions say why
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    let beats = 0;
+    const timer = setInterval(() => {
+      beats++;
+      res.write(beats === 12 ? `${JSON.stringify({ Index: 5, Events: [{ Topic: 'Job', Type: 'JobRegistered', Key: 'web', Index: 5, Payload: {} }] })}\n` : '{}\n');
+    }, 50);
+    res.on('close', () => clearInterval(timer));
+  });
+  // 12 heartbeats 50 ms apart outlast the 200 ms per-call timeout; each one is well inside the idle limit
+  const nomad = new NomadClient({ addr: srv.url, timeoutMs: 200, streamIdleMs: 2000, retry: { attempts: 1, baseMs: 1, maxMs: 1 } });
+  const frames: number[] = [];
+  for await (const frame of nomad.eventStream({ topics: ['Job'], signal: ac.signal })) {
+    frames.push(frame.Index);
+    break;
+  }
+  t.deepEqual(frames, [5]);
+  t.is(streams, 1);
+});
+
+test('each attempt is observed when it ends, before the backoff that follows it', async (t) => {
+  const { url } = await server(t, (req) => req.socket.destroy());
+  const seen: Array<{ code: string; seconds: number; at: number }> = [];
+  const obs = { observe: (_u: string, _r: string, code: string, seconds: number) => void seen.push({ code, seconds, at: performance.now() }) };
+  // random 0.99: the backoffs are 297 and 594 ms
+  const nomad = new NomadClient({ addr: url, timeoutMs: 2000, retry: { attempts: 3, baseMs: 300, maxMs: 1000, random: () => 0.99 } }, obs);
+  const err = (await rejection(nomad.readJob('web'))) as DroverError;
+  t.is(err.code, 'unavailable');
+  t.deepEqual(seen.map((o) => o.code), ['unavailable', 'unavailable', 'unavailable']);
+  // the next attempt starts (its end minus its duration) at least one backoff after this one was observed
+  const starts = seen.map((o) => o.at - o.seconds * 1000);
+  t.true(starts[1]! - seen[0]!.at >= 290, `gap ${(starts[1]! - seen[0]!.at).toFixed(0)} ms`);
+  t.true(starts[2]! - seen[1]!.at >= 580, `gap ${(starts[2]! - seen[1]!.at).toFixed(0)} ms`);
 });

@@ -1,7 +1,7 @@
 // Every PromQL expression of the Grafana dashboard and the alert rules, read from the files themselves,
 // so a panel or a rule added later is tested without touching the tests.
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { load as parse } from 'js-yaml';
 
 export const DASHBOARD = 'manifests/grafana/drover-dashboard.json';
 export const RULES = 'manifests/prometheus/drover-alerts.yml';

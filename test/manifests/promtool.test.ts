@@ -5,7 +5,7 @@ import test from 'ava';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { parse } from 'yaml';
+import { load as parse } from 'js-yaml';
 import { allPanels, dashboard, RULES, RULE_TESTS, rules } from './exprs.js';
 
 const run = promisify(execFile);

@@ -4,13 +4,13 @@
 // path / live value / git value (both sides through redactPatch). Pure apart from the inputs given.
 import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
-import { isMap, parseAllDocuments, visit, type Node } from 'yaml';
 import type { ClusterDefaults } from '../../config.js';
 import { canonicalDesired, project } from '../../core/diff.js';
 import type { NomadJob, NomadService } from '../../core/nomad-types.js';
 import { REDACTED, redactPatch } from '../../core/redact.js';
 import { parseRegistrarServices, renderJob } from '../../core/render/index.js';
-import { loadAppTexts, type LoadedApp } from '../../spec/index.js';
+import { DEFAULT_LIMITS, loadAppTexts, type LoadedApp } from '../../spec/index.js';
+import { scalarRanges } from '../../spec/yaml.js';
 
 export interface Route {
   kind: 'http' | 'tcp';
@@ -118,40 +118,20 @@ export function routesOf(job: NomadJob, prefix: string): Route[] {
  * more characters — the rule redactPatch applies to a secret copied into another field.
  */
 export function redactSourceText(text: string): string {
-  let docs;
-  try {
-    docs = parseAllDocuments(text, { keepSourceTokens: false });
-  } catch {
-    return REDACTED; // never show what could not be parsed into parts we can redact
-  }
-  if (!Array.isArray(docs)) return REDACTED;
+  const docs = scalarRanges(text, { maxDocuments: DEFAULT_LIMITS.maxDocumentsPerFile, maxDepth: DEFAULT_LIMITS.maxDepth, maxAliasCount: DEFAULT_LIMITS.maxAliasCount });
+  if (!docs) return REDACTED; // never show what could not be parsed into parts we can redact
   const ranges: [number, number][] = [];
   const envValues = new Set<string>();
-  const scalarsUnder = (node: unknown, collect?: Set<string>) => {
-    if (!node) return;
-    visit(node as Node, {
-      Scalar(at, s) {
-        if (!s.range || at === 'key') return; // keys say what is set; only values are redacted
-        ranges.push([s.range[0], s.range[1]]);
-        if (collect && typeof s.value === 'string' && s.value.length >= 4) collect.add(s.value);
-      },
-    });
-  };
-  for (const doc of docs) {
-    if (doc.errors.length > 0) return REDACTED;
-    const spec = doc.get('spec', true);
-    if (!isMap(spec)) continue;
-    const env = spec.get('env', true);
-    if (isMap(env)) for (const pair of env.items) scalarsUnder(pair.value, envValues);
-    scalarsUnder(spec.get('vault', true));
+  for (const scalars of docs) {
+    for (const sc of scalars) {
+      const [top, field] = sc.path;
+      if (top !== 'spec' || (field !== 'env' && field !== 'vault')) continue;
+      ranges.push([sc.start, sc.end]);
+      if (field === 'env' && typeof sc.value === 'string' && sc.value.length >= 4) envValues.add(sc.value);
+    }
   }
-  for (const doc of docs) {
-    visit(doc, {
-      Scalar(_, s) {
-        if (s.range && typeof s.value === 'string' && envValues.has(s.value)) ranges.push([s.range[0], s.range[1]]);
-      },
-    });
-  }
+  // the same value written elsewhere in the file (an anchor's copy, a comment-free repeat) is redacted too
+  for (const scalars of docs) for (const sc of scalars) if (typeof sc.value === 'string' && envValues.has(sc.value)) ranges.push([sc.start, sc.end]);
   const merged = [...new Map(ranges.map((r) => [`${r[0]}:${r[1]}`, r])).values()].sort((a, b) => b[0] - a[0]);
   let out = text;
   let floor = Number.POSITIVE_INFINITY;
