@@ -1,11 +1,9 @@
-// The Scheduler (src/core/scheduler.ts) on Node's timers. `drover run` uses NestScheduler: every timer
-// is registered under a unique name in @nestjs/schedule's SchedulerRegistry (resync, gauges, git poll,
-// queue backoff, leader renewal, event-stream reconnect, registrar passes), so the registry lists what
-// is pending and ScheduleModule clears whatever is left at shutdown. `plainScheduler` is the same
-// without the registry, for code that runs outside Nest (CLI commands, a part built alone in a test).
-// Delays longer than Node's 32-bit limit are run as a chain of shorter steps, so none can overflow.
-import { Inject, Injectable, Optional } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+// The Scheduler (src/core/scheduler.ts) on Node's timers. `drover run` uses NestScheduler
+// (scheduler-nest.ts): the same, with every timer registered under a unique name in @nestjs/schedule's
+// SchedulerRegistry. `plainScheduler` has no registry, for code that runs outside Nest (CLI commands,
+// a part built alone in a test); this file imports no Nest, so the controller, source, leader and
+// registrar can default to it. Delays longer than Node's 32-bit limit run as a chain of shorter steps,
+// so none can overflow.
 import { MAX_TIMER_MS, timerDelay, type Scheduler, type Timer } from './core/scheduler.js';
 
 /** The part of SchedulerRegistry the scheduler uses. */
@@ -88,11 +86,3 @@ export class NodeScheduler implements Scheduler {
 
 /** Outside Nest: Node's timers, no registry. */
 export const plainScheduler: Scheduler = new NodeScheduler();
-
-/** The Nest provider: Node's timers, each one registered in ScheduleModule's SchedulerRegistry. */
-@Injectable()
-export class NestScheduler extends NodeScheduler {
-  constructor(@Optional() @Inject(SchedulerRegistry) registry?: SchedulerRegistry) {
-    super(registry as TimerRegistry | undefined);
-  }
-}

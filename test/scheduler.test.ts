@@ -7,7 +7,8 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { MAX_TIMER_MS, sleep } from '../src/core/scheduler.js';
-import { NestScheduler, NodeScheduler, type TimerRegistry } from '../src/scheduler.js';
+import { NodeScheduler, type TimerRegistry } from '../src/scheduler.js';
+import { NestScheduler } from '../src/scheduler-nest.js';
 import { FakeClock, turn } from './helpers/fake-clock.js';
 
 const H600 = 600 * 3600_000;

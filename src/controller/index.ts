@@ -3,11 +3,15 @@
 // Steady state is cheap: a resync lists all jobs once and only re-reads apps whose live job moved.
 // With a Consul client, each resync (and each settled rollout) also verifies running apps' services
 // (service-verify.ts): catalog reads only, no Nomad request for provider consul, never a write.
+// Timers (resync, gauge refresh, queue backoff, event-stream reconnect) go through the Scheduler.
+// stop() is graceful: new work off, reads aborted, in-flight writes waited for (bounded), then the rest.
 // Must not import: node:http, @nestjs/* (the Nest module wraps this class).
 import type { ConsulApi, NomadApi, VaultApi } from '../clients/types.js';
 import type { Config } from '../config.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { toDroverError } from '../core/errors.js';
+import { describeCause, DroverError, toDroverError } from '../core/errors.js';
+import type { Scheduler, Timer } from '../core/scheduler.js';
+import { plainScheduler } from '../scheduler.js';
 import type { Logger } from '../core/logger.js';
 import type { JobListStub } from '../core/nomad-types.js';
 import { META_SPEC_HASH, type LiveJobRef } from '../core/prune.js';
@@ -22,6 +26,8 @@ import { publish, reconcileApp, type DriftSource, type ReconcileContext } from '
 import { applyHealth, verifiable, verifyServices, type VerifyContext } from './service-verify.js';
 import { WorkQueue, type BackoffOptions, type WorkResult } from './workqueue.js';
 import { watchJobEvents, type AllocEvent } from './events.js';
+import { abortableConsul, abortableNomad, sharedAbortController } from './abortable.js';
+import { StatusVersion } from './status-version.js';
 
 export interface ControllerDeps {
   config: Config;
@@ -30,6 +36,8 @@ export interface ControllerDeps {
   metrics: Metrics;
   logger: Logger;
   clock?: Clock;
+  /** every timer (resync, gauges, backoff, event-stream reconnect); default Node's timers. Also the clock when `clock` is not given */
+  scheduler?: Scheduler;
   /** optional write guard (leader election): called right before every Nomad write; false → no write, error code not-leader */
   canWrite?: () => boolean;
   /** retry backoff (defaults 5 ms × 2^n, capped at 5 min); tests shorten it */
@@ -55,9 +63,14 @@ export class Controller implements ControllerApi {
   private orphans: OrphanStatus[] = [];
   private nomadOk: { ok: boolean; reason?: string } = { ok: false, reason: 'no Nomad call made yet' };
   private snapshotError: string | undefined;
-  private resyncTimer: NodeJS.Timeout | undefined;
-  private gaugeTimer: NodeJS.Timeout | undefined;
-  private readonly abort = new AbortController();
+  private resyncTimer: Timer | undefined;
+  private gaugeTimer: Timer | undefined;
+  private readonly scheduler: Scheduler;
+  private readonly status = new StatusVersion();
+  /** set by stop(): no write starts from then on */
+  private stopRequested = false;
+  private stopping: Promise<{ drained: boolean }> | undefined;
+  private readonly abort = sharedAbortController();
   private eventsDone: Promise<void> | undefined;
   private resyncRunning: Promise<void> | undefined;
   private readonly pending = new Set<Promise<unknown>>();
@@ -65,9 +78,13 @@ export class Controller implements ControllerApi {
   private snapshotChain: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: ControllerDeps) {
-    this.clock = deps.clock ?? systemClock;
+    this.scheduler = deps.scheduler ?? plainScheduler;
+    this.clock = deps.clock ?? deps.scheduler ?? systemClock;
+    const nomad = abortableNomad(deps.nomad, this.abort.signal);
     this.ctx = {
-      nomad: deps.nomad,
+      nomad,
+      statusVersion: this.status,
+      onBug: (key, e) => this.bug('reconcile', e, key),
       metrics: deps.metrics,
       logger: deps.logger,
       clock: this.clock,
@@ -77,10 +94,12 @@ export class Controller implements ControllerApi {
         this.nomadOk = ok ? { ok } : { ok, reason: 'the last Nomad call failed' };
       },
     };
-    this.verifier = deps.consul ? { consul: deps.consul, nomad: deps.nomad, metrics: deps.metrics, logger: deps.logger, clock: this.clock } : undefined;
+    this.verifier = deps.consul ? { consul: abortableConsul(deps.consul, this.abort.signal), nomad, metrics: deps.metrics, logger: deps.logger, clock: this.clock } : undefined;
     this.queue = new WorkQueue({
       concurrency: deps.config.concurrency,
       clock: this.clock,
+      scheduler: this.scheduler,
+      onBug: (key, e) => this.bug('workqueue', e, key),
       backoff: deps.backoff,
       worker: (key) => this.work(key),
       onDepth: (d) => deps.metrics.workqueueDepth.set(d),
@@ -95,28 +114,59 @@ export class Controller implements ControllerApi {
     this.deps.source.onSnapshot((s) => this.track(this.queueSnapshot(s.dir, s.revision)));
     this.track(this.probeNomad());
     await this.deps.source.start();
+    if (this.stopRequested) return; // stopped during the first fetch: start nothing more
     const current = this.deps.source.state().snapshot;
     if (current && this.desired?.revision !== current.revision) await this.queueSnapshot(current.dir, current.revision);
+    if (this.stopRequested) return;
     this.eventsDone = watchJobEvents(this.deps.nomad, this.abort.signal, this.deps.logger, {
       onJob: (ns, id, job, deleted) => this.onJobEvent(ns, id, job, deleted),
       onAlloc: (a) => this.onAllocEvent(a),
-    });
-    this.resyncTimer = setInterval(() => this.track(this.resync()), this.deps.config.resyncIntervalMs);
-    this.resyncTimer.unref?.();
-    this.gaugeTimer = setInterval(() => {
+    }, this.scheduler);
+    this.resyncTimer = this.scheduler.interval('resync', this.deps.config.resyncIntervalMs, () => void this.track(this.resync()));
+    this.gaugeTimer = this.scheduler.interval('gauge-refresh', 1000, () => {
       this.deps.metrics.workqueueLongestRunning.set(this.queue.longestRunningSeconds());
       this.deps.metrics.leader.set(this.canWrite() ? 1 : 0);
-    }, 1000);
-    this.gaugeTimer.unref?.();
+    });
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.resyncTimer);
-    clearInterval(this.gaugeTimer);
-    this.abort.abort();
+  /**
+   * Graceful stop, in this order: (1) new work off — timers cancelled, the queue takes no key, and no
+   * write starts from now on (canWrite() is false); (2) the git source stops (its git process groups
+   * are killed), and every read in flight and the event stream are aborted; (3) writes in flight (a
+   * register, a prune's stop) are waited for, at most `timeoutMs`. Resolves `drained: false` when one
+   * was still in flight at the bound: the caller must then not hand leadership over at once (the
+   * leader destroys its session instead of releasing it, so Consul's lock-delay covers that write).
+   */
+  stop(timeoutMs = 10_000): Promise<{ drained: boolean }> {
+    this.stopping ??= this.doStop(timeoutMs);
+    return this.stopping;
+  }
+
+  private async doStop(timeoutMs: number): Promise<{ drained: boolean }> {
+    this.stopRequested = true;
+    this.resyncTimer?.cancel();
+    this.gaugeTimer?.cancel();
     this.queue.stop();
-    await this.deps.source.stop();
-    await Promise.allSettled([this.eventsDone, ...this.pending]);
+    this.abort.abort(new DroverError('aborted', 'drover is stopping'));
+    const source = this.deps.source.stop().catch((e: unknown) => this.deps.logger.warn('stopping the git source failed', { error: toDroverError(e).message }));
+    const deadline = this.clock.now() + timeoutMs;
+    let drained = await this.queue.drain(timeoutMs);
+    // Resync and prune passes (a prune's stop is a write) are tracked apart from the queue's workers.
+    if (drained && this.pending.size > 0) {
+      let timer: Timer | undefined;
+      const bound = new Promise<false>((resolve) => (timer = this.scheduler.timeout('stop-drain', Math.max(0, deadline - this.clock.now()), () => resolve(false))));
+      drained = await Promise.race([Promise.allSettled([...this.pending]).then(() => true), bound]);
+      timer?.cancel();
+    }
+    await source;
+    await this.eventsDone?.catch(() => undefined);
+    if (!drained) this.deps.logger.warn('stop: writes still in flight at the shutdown bound; leadership is given up without an early release', { timeoutMs, inFlight: this.queue.inFlightCount + this.pending.size });
+    return { drained };
+  }
+
+  /** Bumped whenever any app's status, the app set or the revision may have changed (/apps and /metrics renderings key on it). */
+  statusVersion(): number {
+    return this.status.value;
   }
 
   /** Resolves when the queue is empty and nothing is in flight (tests, bench). */
@@ -191,11 +241,21 @@ export class Controller implements ControllerApi {
   }
 
   private canWrite(): boolean {
+    if (this.stopRequested) return false;
     return this.deps.canWrite ? this.deps.canWrite() : true;
   }
 
+  /** An exception no code path expected: counted apart (drover_bugs_total), logged with its cause, never retried. */
+  private bug(where: 'reconcile' | 'workqueue' | 'controller', e: unknown, app?: string): void {
+    this.deps.metrics.process.bugs.inc({ where });
+    this.deps.logger.error('bug: unexpected exception', { where, ...(app ? { app } : {}), error: toDroverError(e).message, cause: describeCause(e) });
+  }
+
   private track<T>(p: Promise<T>): Promise<T> {
-    const q = p.catch((e) => this.deps.logger.error('controller task failed', { error: toDroverError(e).message })) as Promise<unknown>;
+    const q = p.catch((e) => {
+      if (toDroverError(e).code === 'internal') this.bug('controller', e);
+      else this.deps.logger.error('controller task failed', { error: toDroverError(e).message });
+    }) as Promise<unknown>;
     this.pending.add(q);
     void q.finally(() => this.pending.delete(q));
     return p;
@@ -224,6 +284,7 @@ export class Controller implements ControllerApi {
       applyHealth(rec);
       publish(rec, this.ctx);
     }
+    this.status.bump();
     return result;
   }
 
@@ -253,6 +314,7 @@ export class Controller implements ControllerApi {
     }
     this.snapshotError = undefined;
     this.desired = result.desired;
+    this.status.bump();
     for (const key of result.enqueue) this.enqueue(key, 'snapshot');
     await this.resync();
   }
@@ -309,9 +371,10 @@ export class Controller implements ControllerApi {
     if (!this.desired) return;
     const live: LiveJobRef[] = stubs.map((s) => ({ namespace: s.Namespace || 'default', id: s.ID, stop: s.Stop, meta: s.Meta }));
     this.orphans = await runPrunePass(live, this.desired, {
-      config: this.deps.config, nomad: this.deps.nomad, metrics: this.deps.metrics, logger: this.deps.logger,
+      config: this.deps.config, nomad: this.ctx.nomad, metrics: this.deps.metrics, logger: this.deps.logger,
       clock: this.clock, canWrite: () => this.canWrite(), records: this.records,
     });
+    this.status.bump();
   }
 
   /** Resync cadence: every verifiable app's services are compared once, through the queue (one worker per key). */

@@ -28,6 +28,10 @@ export interface ReconcileContext {
   vault?: VaultApi;
   /** reports whether the last Nomad call reached Nomad (for readiness) */
   nomadReached: (ok: boolean) => void;
+  /** bumped by publish() (issue #9: /apps and /metrics are rendered again only when it moved) */
+  statusVersion?: { bump(): void };
+  /** an exception that is not a DroverError (a bug): counted in drover_bugs_total, logged with its cause */
+  onBug?: (key: string, error: unknown) => void;
 }
 
 export async function reconcileApp(rec: AppRecord, source: DriftSource, ctx: ReconcileContext): Promise<WorkResult> {
@@ -40,6 +44,7 @@ export async function reconcileApp(rec: AppRecord, source: DriftSource, ctx: Rec
     return 'done';
   } catch (e) {
     const err = toDroverError(e);
+    if (err.code === 'internal') ctx.onBug?.(rec.key, e);
     rec.failed = true;
     if (err.upstream === 'nomad' || err.code === 'unavailable' || err.code === 'timeout') ctx.nomadReached(err.code !== 'unavailable' && err.code !== 'timeout');
     rec.status.lastError = { code: err.code, message: err.message, at: iso(ctx.clock) };
@@ -168,7 +173,8 @@ async function refreshHealth(rec: AppRecord, live: NomadJob | null, changed: boo
   if (rec.healthFinal) rec.verifyDue = true;
 }
 
-export function publish(rec: AppRecord, ctx: { metrics: Metrics }): void {
+export function publish(rec: AppRecord, ctx: { metrics: Metrics; statusVersion?: { bump(): void } }): void {
+  ctx.statusVersion?.bump();
   ctx.metrics.setAppInfo(rec.namespace, rec.name, rec.status.sync, rec.status.health);
 }
 
