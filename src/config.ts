@@ -179,8 +179,11 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
   const listenRaw = str('DROVER_LISTEN', '0.0.0.0:8080')!;
   const lm = /^(.*):(\d{1,5})$/.exec(listenRaw);
   let listen = { host: '0.0.0.0', port: 8080 };
+  const listenHost = lm ? lm[1]!.replace(/^\[|\]$/g, '') : '';
   if (!lm || Number(lm[2]) > 65535) problems.push(`DROVER_LISTEN: "${listenRaw}" is not host:port`);
-  else listen = { host: lm[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(lm[2]) };
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(listenRaw)) problems.push(`DROVER_LISTEN: "${listenRaw}" is host:port, without a scheme (e.g. 0.0.0.0:8080)`);
+  else if (listenHost !== '' && !isIpAddress(listenHost) && !HOSTNAME.test(listenHost)) problems.push(`DROVER_LISTEN: "${listenHost}" is not an IP address or a hostname`);
+  else listen = { host: listenHost || '0.0.0.0', port: Number(lm[2]) };
 
   const logFormat = str('DROVER_LOG_FORMAT', opts.isTty ? 'pretty' : 'json')!;
   if (logFormat !== 'json' && logFormat !== 'pretty') problems.push(`DROVER_LOG_FORMAT: "${logFormat}" must be json or pretty`);

@@ -17,4 +17,9 @@ export interface ControllerApi {
   /** leader identity when leader election is on */
   leader(): { enabled: boolean; isLeader: boolean; id?: string };
   revision(): string | undefined;
+  /**
+   * A number that moves whenever any app's status, the app set or the revision may have changed
+   * (src/controller/status-version.ts). GET /apps and GET /metrics are rendered again only when it moved.
+   */
+  statusVersion(): number;
 }
