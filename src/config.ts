@@ -192,6 +192,8 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
 
   const leaderElection = str('DROVER_LEADER_ELECTION', 'none')!;
   if (leaderElection !== 'none' && leaderElection !== 'consul') problems.push(`DROVER_LEADER_ELECTION: "${leaderElection}" must be none or consul`);
+  const leaderKey = str('DROVER_LEADER_KEY', 'drover/leader')!;
+  if (leaderKey.startsWith('/') || /\s/.test(leaderKey)) problems.push(`DROVER_LEADER_KEY: "${leaderKey}" must be a Consul KV key without a leading "/" or spaces`);
 
   const pruneShareRaw = str('DROVER_PRUNE_MAX_SHARE', '0.3')!;
   const pruneMaxShare = Number(pruneShareRaw);
@@ -275,7 +277,7 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
     requestTimeoutMs: duration('DROVER_REQUEST_TIMEOUT', '10s'),
     shutdownTimeoutMs: duration('DROVER_SHUTDOWN_TIMEOUT', '10s'),
     leaderElection: leaderElection === 'consul' ? 'consul' : 'none',
-    leaderKey: str('DROVER_LEADER_KEY', 'drover/leader')!,
+    leaderKey,
     leaderTtlMs: duration('DROVER_LEADER_TTL', '15s'),
   };
 
