@@ -52,12 +52,14 @@ export interface RunningDrover extends DroverApp {
 }
 
 /**
- * The longest a graceful stop may take: waiting for writes (DROVER_SHUTDOWN_TIMEOUT), then one
- * Consul call to give up the lock (DROVER_REQUEST_TIMEOUT), plus 5 s for the rest. The drover
- * job's kill_timeout must be longer (manifests/drover.nomad.hcl: 45s, for the defaults' 25 s).
+ * The longest a graceful stop may take before the watchdog exits 1: waiting for writes in flight
+ * (DROVER_SHUTDOWN_TIMEOUT), then 5 s to give up the leader lock, then 3 s for the rest — 18 s with the
+ * defaults, well inside the drover job's kill_timeout of 30 s (manifests/drover.nomad.hcl; 30 s is
+ * also the Nomad client's default max_kill_timeout, which caps it). A lock not given up in time is
+ * still safe: the session expires after its TTL and lock-delay keeps followers out meanwhile.
  */
-export function shutdownBudgetMs(config: Pick<Config, 'shutdownTimeoutMs' | 'requestTimeoutMs'>): number {
-  return config.shutdownTimeoutMs + config.requestTimeoutMs + 5000;
+export function shutdownBudgetMs(config: Pick<Config, 'shutdownTimeoutMs'>): number {
+  return config.shutdownTimeoutMs + 8000;
 }
 
 export async function runDrover(env: Env = process.env, opts: DroverAppOptions & { shutdownHooks?: boolean } = {}): Promise<RunningDrover> {
