@@ -11,7 +11,7 @@ export const ERROR_CODES = [
   'invalid-spec', 'git', 'vault-preflight', 'not-leader', 'aborted', 'internal',
 ] as const;
 /** where a bug (an exception no code path expected) was caught: drover_bugs_total{where} */
-export const BUG_SITES = ['reconcile', 'workqueue', 'controller', 'process'] as const;
+export const BUG_SITES = ['reconcile', 'workqueue', 'controller'] as const;
 export const PRUNE_BLOCK_REASONS = ['snapshot-failed', 'file-broken', 'empty-desired-set', 'share-limit', 'prune-disabled', 'not-leader'] as const;
 export const GIT_FETCH_RESULTS = ['success', 'error'] as const;
 export const DRIFT_SOURCES = ['resync', 'event', 'snapshot'] as const;
