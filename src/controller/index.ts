@@ -308,13 +308,13 @@ export class Controller implements ControllerApi {
 
   private async onSnapshot(dir: string, revision: string): Promise<void> {
     const result = await applySnapshot({ dir, revision, config: this.deps.config, records: this.records, metrics: this.deps.metrics, logger: this.deps.logger, previous: this.desired });
+    this.status.bump(); // records may have been added, removed or marked, whether the snapshot loaded or not
     if (!result.ok) {
       this.snapshotError = result.error;
       return; // the last good desired set stays in force
     }
     this.snapshotError = undefined;
     this.desired = result.desired;
-    this.status.bump();
     for (const key of result.enqueue) this.enqueue(key, 'snapshot');
     await this.resync();
   }
