@@ -10,8 +10,12 @@ export const ERROR_CODES = [
   'unavailable', 'timeout', 'unauthorized', 'conflict', 'rejected', 'not-found', 'server-error', 'bad-response',
   'invalid-spec', 'git', 'vault-preflight', 'not-leader', 'aborted', 'internal',
 ] as const;
-/** where a bug (an exception no code path expected) was caught: drover_bugs_total{where} */
-export const BUG_SITES = ['reconcile', 'workqueue', 'controller'] as const;
+/**
+ * where a bug (an exception no code path expected) was caught: drover_bugs_total{where}. main's reconcile
+ * rewrite counts reconcile/prune/snapshot/events/verify under the same family; this branch adds the
+ * work queue (a worker threw) and the controller's own tasks.
+ */
+export const BUG_SITES = ['reconcile', 'prune', 'snapshot', 'events', 'verify', 'workqueue', 'controller'] as const;
 export const PRUNE_BLOCK_REASONS = ['snapshot-failed', 'file-broken', 'empty-desired-set', 'share-limit', 'prune-disabled', 'not-leader'] as const;
 export const GIT_FETCH_RESULTS = ['success', 'error'] as const;
 export const DRIFT_SOURCES = ['resync', 'event', 'snapshot'] as const;
@@ -24,8 +28,8 @@ export class Metrics implements UpstreamObserver {
   readonly apps = new AppTable();
   /** Consul verification and Vault pre-flight series (issue #5), defined in the block at the end of this file */
   readonly verify = new VerifyMetrics(this.registry, this.apps);
-  /** bugs counted apart from upstream errors (issue #9), defined at the end of this file */
-  readonly process = new ProcessMetrics(this.registry);
+  /** bugs counted apart from upstream errors (issue #9): the same family and field as main's reconcile rewrite */
+  readonly bugs: Counter<'where'> = new Counter({ name: 'drover_bugs_total', help: 'Unexpected exceptions (bugs in drover, not upstream faults), by where they happened.', labelNames: ['where'], registers: [this.registry] });
   readonly reconcileTotal: Counter<'result'>;
   readonly reconcileErrors: Counter<'code'>;
   readonly reconcileDuration: Histogram;
@@ -100,6 +104,7 @@ export class Metrics implements UpstreamObserver {
     this.leader.set(0);
     this.ready.set(0);
     for (const st of REGISTRAR_STATES) this.registrarServices.set({ state: st }, 0);
+    for (const w of BUG_SITES) this.bugs.inc({ where: w }, 0);
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -148,16 +153,5 @@ export class VerifyMetrics {
   /** Replaces the app's instance series; services no longer expected lose theirs. */
   setInstances(namespace: string, app: string, services: string[], counts: { service: string; state: string; count: number }[] = []): void {
     this.serviceInstances.replace(namespace, app, services, counts);
-  }
-}
-
-// --- The process itself (issue #9) ---
-export class ProcessMetrics {
-  /** exceptions no code path expected, by where they were caught; never retried as upstream errors */
-  readonly bugs: Counter<'where'>;
-
-  constructor(registry: Registry) {
-    this.bugs = new Counter({ name: 'drover_bugs_total', help: 'Unexpected exceptions (bugs in drover), by where they were caught; each is logged with its cause and not retried.', labelNames: ['where'], registers: [registry] });
-    for (const w of BUG_SITES) this.bugs.inc({ where: w }, 0);
   }
 }

@@ -247,7 +247,7 @@ export class Controller implements ControllerApi {
 
   /** An exception no code path expected: counted apart (drover_bugs_total), logged with its cause, never retried. */
   private bug(where: 'reconcile' | 'workqueue' | 'controller', e: unknown, app?: string): void {
-    this.deps.metrics.process.bugs.inc({ where });
+    this.deps.metrics.bugs.inc({ where });
     this.deps.logger.error('bug: unexpected exception', { where, ...(app ? { app } : {}), error: toDroverError(e).message, cause: describeCause(e) });
   }
 
