@@ -104,11 +104,12 @@ test('Consul unreachable → the pass fails, nothing is removed, and the next pa
   const seen: RegistrarPassStats[] = [];
   const r = node.registrar({ intervalMs: 100, onPass: (s) => seen.push(s) });
   await r.runPass();
-  await node.consulSim.server.down(600);
+  await node.consulSim.server.down(); // until up(): the outage must not end by the clock on a busy machine
   node.startContainer(job); // appears during the outage
   const during = await r.runPass();
   t.truthy(during.error, 'the pass reports why it stopped');
   t.regex(during.error!, /consul/);
+  await node.consulSim.server.up();
   r.start();
   await eventually(async () => (await node.consulApi.catalogService('tenant-web')).value.length === 2, 5000, 'both registered after the outage');
   const ids = (await node.consulApi.catalogService('tenant-web')).value.map((e) => e.ServiceMeta![REGISTRATION_META.alloc]);
