@@ -41,8 +41,11 @@ test('a fetch that hangs past its timeout kills git and git-remote-http together
   const source = hangingSource(t, remote.port, clock);
   const started = source.start();
   // git fetch → git remote-http <url> <url>: both name the URL on their command line
-  const procs = await until('git and its remote helper running', () => (processesMentioning(needle(remote.port)).length >= 2 ? processesMentioning(needle(remote.port)) : undefined));
-  t.true(procs.some((p) => /remote-https?/.test(p.cmdline)), procs.map((p) => p.cmdline).join('\n'));
+  const procs = await until('git and its remote helper running', () => {
+    const p = processesMentioning(needle(remote.port));
+    return p.some((x) => /remote-https?/.test(x.cmdline)) && p.length >= 2 ? p : undefined;
+  });
+  t.true(procs.some((p) => /^git(\s|$)/.test(p.cmdline) || /\/git\s/.test(p.cmdline)), procs.map((p) => p.cmdline).join('\n'));
   await until('the remote got a connection', () => remote.accepted() > 0);
   await clock.waitFor('git-timeout');
   await clock.advance(120_000);
@@ -58,7 +61,7 @@ test('stop() while a fetch hangs returns at once (no timeout passes) and leaves 
   const clock = new FakeClock();
   const source = hangingSource(t, remote.port, clock);
   const started = source.start();
-  await until('git and its remote helper running', () => processesMentioning(needle(remote.port)).length >= 2);
+  await until('git and its remote helper running', () => processesMentioning(needle(remote.port)).some((x) => /remote-https?/.test(x.cmdline)));
   await source.stop();
   await started;
   t.deepEqual(processesMentioning(needle(remote.port)), []);
