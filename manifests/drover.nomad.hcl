@@ -15,6 +15,14 @@ job "drover" {
     task "drover" {
       driver = "docker"
 
+      # SIGTERM starts drover's graceful stop: new work off, reads and git aborted, writes in flight
+      # waited for (DROVER_SHUTDOWN_TIMEOUT, 10s), then the leader lock given up. It ends within
+      # DROVER_SHUTDOWN_TIMEOUT + 8s (18s) or drover exits 1 itself, well before Nomad's SIGKILL at
+      # kill_timeout. 30s is also the Nomad client's default max_kill_timeout, which caps this value:
+      # a longer DROVER_SHUTDOWN_TIMEOUT needs both raised (client config `max_kill_timeout`).
+      kill_signal  = "SIGTERM"
+      kill_timeout = "30s"
+
       config {
         image = "ghcr.io/example/drover:0.1.0"
         ports = ["http"]
@@ -29,6 +37,7 @@ job "drover" {
         DROVER_OWNER              = "drover-dc1"
         DROVER_EXTRA_ENV          = "CONSUL_HTTP_ADDR=169.254.1.1:8500"
         DROVER_LEADER_ELECTION    = "consul"
+        DROVER_SHUTDOWN_TIMEOUT   = "10s"
         NOMAD_ADDR                = "http://${attr.unique.network.ip-address}:4646"
         CONSUL_HTTP_ADDR          = "http://${attr.unique.network.ip-address}:8500"
       }

@@ -1,27 +1,33 @@
 // The one Nest module: NestJS as a plain dependency container. Every provider is bound to a token
-// (src/http/tokens.ts) in the arrays below; the HTTP controllers are thin. DroverLifecycle starts the
-// controller and the git source after bootstrap and, on close, stops accepting requests, stops the
-// poller and the event stream, then lets in-flight writes finish (controller.stop()).
+// (src/http/tokens.ts) in the arrays below; the HTTP controllers are thin. ScheduleModule provides the
+// SchedulerRegistry behind every timer (SCHEDULER → NestScheduler). Building the module starts nothing:
+// DroverLifecycle.begin() — called by runDrover once the server listens — starts leader election, the
+// registrar and the controller (git source, event stream, resync). On close it stops accepting
+// requests, stops the registrar, stops the controller (new work off, reads and git aborted, in-flight
+// writes waited for up to DROVER_SHUTDOWN_TIMEOUT) and only then gives up the leader lock.
 import 'reflect-metadata';
-import { Inject, Injectable, Module, type DynamicModule, type INestApplication, type OnApplicationBootstrap, type OnModuleDestroy, type Provider } from '@nestjs/common';
+import { Inject, Injectable, Module, type DynamicModule, type INestApplication, type OnModuleDestroy, type Provider } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { createClients, type Clients } from './clients/index.js';
 import type { ConsulApi, NomadApi, VaultApi } from './clients/types.js';
 import type { Config } from './config.js';
 import type { Clock } from './core/clock.js';
+import type { Scheduler } from './core/scheduler.js';
 import type { Logger } from './core/logger.js';
 import { Controller } from './controller/index.js';
 import { History } from './controller/history.js';
 import { HISTORY, NOTIFIER, UI_CONTROLLERS } from './http/ui/index.js';
 import { Notifier } from './notify/index.js';
 import { configureHttp, HTTP_CONTROLLERS, HTTP_PROVIDERS } from './http/index.js';
-import { CONFIG, CONSUL, CONTROLLER, LEADER, LOGGER, METRICS, NOMAD, REGISTRAR, SOURCE } from './http/tokens.js';
+import { CONFIG, CONSUL, CONTROLLER, LEADER, LOGGER, METRICS, NOMAD, REGISTRAR, SCHEDULER, SOURCE } from './http/tokens.js';
 import { ConsulLeaderElector } from './leader/consul-lock.js';
 import { createLogger, NestLoggerAdapter } from './logging.js';
 import { Metrics } from './metrics.js';
 import { DockerClient, NodeRegistrar, registrarMetrics, WeaveClient, type RegistrarConfig } from './registrar/index.js';
+import { NestScheduler } from './scheduler-nest.js';
 import { GitSource } from './source/git.js';
 import type { SnapshotSource } from './source/types.js';
 
@@ -39,6 +45,8 @@ export interface DroverAppOptions {
   source?: SnapshotSource;
   metrics?: Metrics;
   clock?: Clock;
+  /** every timer; default NestScheduler (SchedulerRegistry). A test's fake clock goes here */
+  scheduler?: Scheduler;
   /** DROVER_WORK_DIR: where the git mirror and snapshots live; default a fresh dir under os.tmpdir() */
   workDir?: string;
 }
@@ -50,26 +58,37 @@ export interface DroverApp {
   metrics: Metrics;
   /** null unless DROVER_LEADER_ELECTION=consul */
   leader: ConsulLeaderElector | null;
-  /** settles once the controller started (first git fetch done, success or not) */
+  /** settles once the controller started (first git fetch done, success or not); pending until begin() */
   started: Promise<void>;
-  /** graceful: stop accepting, stop the source and the controller (in-flight writes finish), close */
+  /** starts leader election, the registrar and the controller; runDrover calls it once the server listens */
+  begin(): Promise<void>;
+  /** graceful: stop accepting, stop the registrar and the controller (in-flight writes finish, bounded), then the leader lock, close */
   close(): Promise<void>;
 }
 
 @Injectable()
-export class DroverLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
-  started: Promise<void> = Promise.resolve();
+export class DroverLifecycle implements OnModuleDestroy {
+  /** settles once the controller started; pending until begin() */
+  readonly started: Promise<void>;
+  private markStarted!: () => void;
+  private begun = false;
 
   constructor(
+    @Inject(CONFIG) private readonly config: Config,
     @Inject(CONTROLLER) private readonly controller: Controller,
     @Inject(LEADER) private readonly leader: ConsulLeaderElector | null,
     @Inject(REGISTRAR) private readonly registrar: NodeRegistrar | null,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Inject(NOTIFIER) private readonly notifier: Notifier,
-  ) {}
+  ) {
+    this.started = new Promise<void>((resolve) => (this.markStarted = resolve));
+  }
 
-  onApplicationBootstrap(): void {
+  /** Not a Nest bootstrap hook on purpose: nothing may run (let alone write) before the server listens. */
+  begin(): Promise<void> {
+    if (this.begun) return this.started;
+    this.begun = true;
     this.notifier.start(); // before the controller, so the first pass's events are told too
     if (this.leader) {
       this.leader.onChange((leading) => {
@@ -88,21 +107,25 @@ export class DroverLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
     this.registrar?.start();
     // Not awaited: the first clone of a big repository must not hold up /healthz; /readyz reports it.
     // controller.start() starts the git source and the Nomad event stream.
-    this.started = this.controller.start().catch((e: unknown) => {
+    void this.controller.start().catch((e: unknown) => {
       this.logger.error('controller failed to start', { error: e instanceof Error ? e.message : String(e) });
-    });
+    }).finally(() => this.markStarted());
+    return this.started;
   }
 
   async onModuleDestroy(): Promise<void> {
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
     if (server?.listening) server.close(); // stop accepting; Nest drops idle connections after the hooks
-    this.logger.info('shutting down: stopping the git source, the event stream and the work queue');
-    await this.started;
+    this.logger.info('shutting down: stopping the registrar, the git source, the event stream and the work queue');
+    // Not waiting for start-up: a first fetch that hangs is killed by controller.stop(), not waited out.
     await this.registrar?.stop();
-    await this.controller.stop(); // stops the source poller and the event stream; in-flight writes finish
+    const { drained } = await this.controller.stop(this.config.shutdownTimeoutMs);
     await this.notifier.stop();
-    await this.leader?.stop(); // released last so a follower takes over only once our writes are done
-    this.logger.info('shutdown complete');
+    // Last, so a follower takes over only once our writes are done; with a write still in flight the
+    // session is destroyed without a release, and Consul's lock-delay keeps followers out meanwhile.
+    await this.leader?.stop({ release: drained });
+    this.markStarted();
+    this.logger.info('shutdown complete', { drained });
   }
 }
 
@@ -113,30 +136,32 @@ export class DroverModule {
     const upstream = (metrics: Metrics) => (clients ??= createClients(config, metrics, opts.logger));
     const providers: Provider[] = [
       { provide: CONFIG, useValue: config },
+      NestScheduler,
+      { provide: SCHEDULER, useFactory: (nest: NestScheduler) => opts.scheduler ?? nest, inject: [NestScheduler] },
       { provide: LOGGER, useValue: opts.logger },
       { provide: METRICS, useFactory: () => opts.metrics ?? new Metrics({ defaultMetrics: true }) },
       { provide: NOMAD, useFactory: (metrics: Metrics) => opts.nomad ?? upstream(metrics).nomad, inject: [METRICS] },
       { provide: CONSUL, useFactory: (metrics: Metrics) => opts.consul ?? upstream(metrics).consul, inject: [METRICS] },
       {
         provide: LEADER,
-        useFactory: (consul: ConsulApi, metrics: Metrics) =>
+        useFactory: (consul: ConsulApi, metrics: Metrics, scheduler: Scheduler) =>
           config.leaderElection === 'consul'
-            ? new ConsulLeaderElector({ consul, key: config.leaderKey, ttlMs: config.leaderTtlMs, id: `${hostname()}:${process.pid}`, logger: opts.logger, metrics, clock: opts.clock })
+            ? new ConsulLeaderElector({ consul, key: config.leaderKey, ttlMs: config.leaderTtlMs, id: `${hostname()}:${process.pid}`, logger: opts.logger, metrics, clock: opts.clock, scheduler })
             : null,
-        inject: [CONSUL, METRICS],
+        inject: [CONSUL, METRICS, SCHEDULER],
       },
       {
         provide: REGISTRAR,
         // The registrar talks to this node's local Consul agent (CONSUL_HTTP_ADDR on a node is the local agent).
-        useFactory: (nomad: NomadApi, consul: ConsulApi, metrics: Metrics) =>
+        useFactory: (nomad: NomadApi, consul: ConsulApi, metrics: Metrics, scheduler: Scheduler) =>
           opts.registrar
             ? new NodeRegistrar({
-                owner: config.cluster.owner, nomad, consul, intervalMs: opts.registrar.intervalMs, logger: opts.logger,
+                owner: config.cluster.owner, nomad, consul, intervalMs: opts.registrar.intervalMs, logger: opts.logger, scheduler,
                 docker: new DockerClient(opts.registrar.docker), weave: new WeaveClient(opts.registrar.weaveRouterUrl),
                 onPass: registrarMetrics(metrics.registrarServices),
               })
             : null,
-        inject: [NOMAD, CONSUL, METRICS],
+        inject: [NOMAD, CONSUL, METRICS, SCHEDULER],
       },
       { provide: HISTORY, useFactory: () => new History({ clock: opts.clock }) },
       {
@@ -150,26 +175,28 @@ export class DroverModule {
       },
       {
         provide: SOURCE,
-        useFactory: (metrics: Metrics) => opts.source ?? new GitSource({ git: config.git, metrics, logger: opts.logger, workDir: opts.workDir, clock: opts.clock }),
-        inject: [METRICS],
+        useFactory: (metrics: Metrics, scheduler: Scheduler) => opts.source ?? new GitSource({ git: config.git, metrics, logger: opts.logger, workDir: opts.workDir, clock: opts.clock, scheduler }),
+        inject: [METRICS, SCHEDULER],
       },
       {
         provide: CONTROLLER,
-        useFactory: (nomad: NomadApi, source: SnapshotSource, metrics: Metrics, leader: ConsulLeaderElector | null, consul: ConsulApi, history: History) => {
+        useFactory: (nomad: NomadApi, source: SnapshotSource, metrics: Metrics, leader: ConsulLeaderElector | null, consul: ConsulApi, scheduler: Scheduler, history: History) => {
           // Consul: service verification of running apps. Vault: pre-flight before writes, only with VAULT_ADDR.
           const vault = opts.vault ?? (config.vault ? upstream(metrics).vault : undefined);
+          const traefik = config.traefik ? upstream(metrics).traefik : undefined;
           return new Controller({
-            config, nomad, source, metrics, logger: opts.logger, clock: opts.clock, consul, history,
+            config, nomad, source, metrics, logger: opts.logger, clock: opts.clock, scheduler, consul, history,
             ...(vault ? { vault } : {}),
+            ...(traefik ? { traefik } : {}),
             ...(leader ? { canWrite: () => leader.canWrite(), leaderId: () => leader.leaderId() } : {}),
           });
         },
-        inject: [NOMAD, SOURCE, METRICS, LEADER, CONSUL, HISTORY],
+        inject: [NOMAD, SOURCE, METRICS, LEADER, CONSUL, SCHEDULER, HISTORY],
       },
       DroverLifecycle,
       ...HTTP_PROVIDERS,
     ];
-    return { module: DroverModule, controllers: [...HTTP_CONTROLLERS, ...UI_CONTROLLERS], providers };
+    return { module: DroverModule, imports: [ScheduleModule.forRoot()], controllers: [...HTTP_CONTROLLERS, ...UI_CONTROLLERS], providers };
   }
 }
 
@@ -177,7 +204,9 @@ export class DroverModule {
 export async function createDroverApp(config: Config, opts: DroverAppOptions = {}): Promise<DroverApp> {
   const logger = opts.logger ?? createLogger({ format: config.logFormat, level: config.logLevel });
   const app = await NestFactory.create(DroverModule.forRoot(config, { ...opts, logger }), {
-    rawBody: true,
+    // No body parser at all: the webhook reads (and HMACs) its own bytes after checking its headers,
+    // and no other route takes a body (src/http/index.ts).
+    bodyParser: false,
     logger: new NestLoggerAdapter(logger.child({ component: 'nest' })),
     abortOnError: false,
   });
@@ -191,6 +220,7 @@ export async function createDroverApp(config: Config, opts: DroverAppOptions = {
     metrics: app.get<Metrics>(METRICS),
     leader: app.get<ConsulLeaderElector | null>(LEADER),
     started: app.get(DroverLifecycle).started,
+    begin: () => app.get(DroverLifecycle).begin(),
     close: () => (closing ??= app.close()),
   };
 }

@@ -1,8 +1,8 @@
 // Configuration from the environment: HashiCorp's own variables plus DROVER_*. parseConfig reads
 // everything once, validates it, and either returns a frozen Config or throws ConfigError listing
 // every problem at once (immich's habit). Tokens are kept out of toJSON() so they can never be logged.
-import { isIpAddress } from './spec/net.js';
-import { parseDurationMs } from './core/duration.js';
+import { isIpAddress, parseIpv4Cidr } from './spec/net.js';
+import { boundedDurationMs, parseDurationMs } from './core/duration.js';
 import { parseNotifyConfig, type NotifyConfig } from './notify/config.js';
 import { clusterRolloutProblems, parseRolloutDefaults } from './spec/rollout.js';
 import type { RolloutSpec } from './spec/types.js';
@@ -89,12 +89,34 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** DROVER_REQUEST_TIMEOUT: per upstream call; default 10s */
   requestTimeoutMs: number;
+  /** DROVER_SHUTDOWN_TIMEOUT: how long stop waits for writes in flight before aborting them; default 10s */
+  shutdownTimeoutMs: number;
   leaderElection: 'none' | 'consul';
   leaderKey: string;
   leaderTtlMs: number;
   /** outgoing notifications (DROVER_NOTIFY_*, src/notify/config.ts); no targets = off */
   notify: NotifyConfig;
 }
+
+/** Drivers drover can render (src/core/render); the App schema's spec.driver enum. */
+const KNOWN_DRIVERS = ['docker', 'pot', 'exec'] as const;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const TAG_WORD = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const ENTRYPOINT = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+
+/**
+ * Floor and ceiling of every duration variable, checked at start. The ceilings are what a sane
+ * deployment could want, far below Node's timer limit (≈ 596 h, where a timer fires after 1 ms).
+ */
+export const DURATION_BOUNDS = {
+  DROVER_GIT_POLL_INTERVAL: { minMs: 1000, maxMs: 24 * 3600_000 },
+  DROVER_RESYNC_INTERVAL: { minMs: 1000, maxMs: 24 * 3600_000 },
+  DROVER_REQUEST_TIMEOUT: { minMs: 100, maxMs: 10 * 60_000 },
+  DROVER_SHUTDOWN_TIMEOUT: { minMs: 1000, maxMs: 5 * 60_000 },
+  // Consul accepts session TTLs from 10s to 24h
+  DROVER_LEADER_TTL: { minMs: 10_000, maxMs: 24 * 3600_000 },
+} as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -121,15 +143,13 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
     problems.push(`${name}: "${v}" is not a boolean (true/false)`);
     return def;
   };
-  const duration = (name: string, def: string, minMs = 0): number => {
+  // Every duration has a floor and a ceiling (DURATION_BOUNDS): none can reach Node's 32-bit timer limit.
+  const duration = (name: keyof typeof DURATION_BOUNDS, def: string): number => {
     const v = str(name, def)!;
-    const ms = parseDurationMs(v);
-    if (ms === undefined) {
-      problems.push(`${name}: "${v}" is not a duration (e.g. 30s, 5m)`);
-      return parseDurationMs(def)!;
-    }
-    if (ms < minMs) problems.push(`${name}: ${v} is shorter than the minimum ${minMs}ms`);
-    return ms;
+    const r = boundedDurationMs(name, v, DURATION_BOUNDS[name]);
+    if (r.ok) return r.ms;
+    problems.push(r.problem);
+    return parseDurationMs(def)!;
   };
   const int = (name: string, def: number, min: number, max: number): number => {
     const v = str(name);
@@ -141,16 +161,27 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
     }
     return n;
   };
-  const url = (name: string, def?: string): string | undefined => {
-    let v = str(name, def);
-    if (v === undefined) return undefined;
-    if (!/^[a-z]+:\/\//i.test(v)) v = `http://${v}`; // CONSUL_HTTP_ADDR is commonly host:port
+  // NOMAD_ADDR and VAULT_ADDR need their scheme (as the nomad and vault CLIs do); CONSUL_HTTP_ADDR
+  // may be host:port, as Consul's own tools accept. The host must be an IP or an RFC 1123 hostname.
+  const url = (name: string, def?: string, opts: { hostPortOk?: boolean } = {}): string | undefined => {
+    const raw = str(name, def);
+    if (raw === undefined) return undefined;
+    let v = raw;
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
+      if (!opts.hostPortOk || !/^[^/:\s]+:\d{1,5}$/.test(v) && !/^\[[0-9a-f:.]+\]:\d{1,5}$/i.test(v)) {
+        problems.push(`${name}: "${raw}" is not an http(s) address (a URL such as http://127.0.0.1:4646)${opts.hostPortOk ? ' or host:port' : ''}`);
+        return def;
+      }
+      v = `http://${v}`;
+    }
     try {
       const u = new URL(v);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+      const host = u.hostname.replace(/^\[|\]$/g, '');
+      if (!isIpAddress(host) && !HOSTNAME.test(host)) throw new Error('host');
       return v.replace(/\/+$/, '');
     } catch {
-      problems.push(`${name}: "${v}" is not an http(s) address`);
+      problems.push(`${name}: "${raw}" is not an http(s) address (a URL such as http://127.0.0.1:4646)${opts.hostPortOk ? ' or host:port' : ''}`);
       return def;
     }
   };
@@ -172,8 +203,11 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
   const listenRaw = str('DROVER_LISTEN', '0.0.0.0:8080')!;
   const lm = /^(.*):(\d{1,5})$/.exec(listenRaw);
   let listen = { host: '0.0.0.0', port: 8080 };
+  const listenHost = lm ? lm[1]!.replace(/^\[|\]$/g, '') : '';
   if (!lm || Number(lm[2]) > 65535) problems.push(`DROVER_LISTEN: "${listenRaw}" is not host:port`);
-  else listen = { host: lm[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(lm[2]) };
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(listenRaw)) problems.push(`DROVER_LISTEN: "${listenRaw}" is host:port, without a scheme (e.g. 0.0.0.0:8080)`);
+  else if (listenHost !== '' && !isIpAddress(listenHost) && !HOSTNAME.test(listenHost)) problems.push(`DROVER_LISTEN: "${listenHost}" is not an IP address or a hostname`);
+  else listen = { host: listenHost || '0.0.0.0', port: Number(lm[2]) };
 
   const logFormat = str('DROVER_LOG_FORMAT', opts.isTty ? 'pretty' : 'json')!;
   if (logFormat !== 'json' && logFormat !== 'pretty') problems.push(`DROVER_LOG_FORMAT: "${logFormat}" must be json or pretty`);
@@ -182,6 +216,8 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
 
   const leaderElection = str('DROVER_LEADER_ELECTION', 'none')!;
   if (leaderElection !== 'none' && leaderElection !== 'consul') problems.push(`DROVER_LEADER_ELECTION: "${leaderElection}" must be none or consul`);
+  const leaderKey = str('DROVER_LEADER_KEY', 'drover/leader')!;
+  if (leaderKey.startsWith('/') || /\s/.test(leaderKey)) problems.push(`DROVER_LEADER_KEY: "${leaderKey}" must be a Consul KV key without a leading "/" or spaces`);
 
   const pruneShareRaw = str('DROVER_PRUNE_MAX_SHARE', '0.3')!;
   const pruneMaxShare = Number(pruneShareRaw);
@@ -199,20 +235,37 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
   const traefikAddr = url('TRAEFIK_API_ADDR');
   const rollout = parseRolloutDefaults(str, problems);
   problems.push(...clusterRolloutProblems(rollout));
+  const namespace = str('DROVER_NAMESPACE', str('NOMAD_NAMESPACE', 'default'))!;
+  if (!DNS_LABEL.test(namespace)) problems.push(`${str('DROVER_NAMESPACE') !== undefined ? 'DROVER_NAMESPACE' : 'NOMAD_NAMESPACE'}: "${namespace}" is not a valid namespace (a DNS-1123 label: lower-case letters, digits and '-', at most 63, as metadata.namespace)`);
+  const allowedDrivers = list('DROVER_ALLOWED_DRIVERS', 'docker,pot,exec');
+  for (const d of allowedDrivers) if (!(KNOWN_DRIVERS as readonly string[]).includes(d)) problems.push(`DROVER_ALLOWED_DRIVERS: "${d}" is not a driver drover renders (${KNOWN_DRIVERS.join(', ')}; raw_exec is never allowed)`);
+  const weaveRange = str('DROVER_WEAVE_RANGE', '10.32.0.0/12')!;
+  const range = parseIpv4Cidr(weaveRange);
+  if (!range) problems.push(`DROVER_WEAVE_RANGE: "${weaveRange}" is not an IPv4 CIDR (e.g. 10.32.0.0/12)`);
+  else if (range.hostBits) problems.push(`DROVER_WEAVE_RANGE: "${weaveRange}" has host bits set (the network is ${range.text})`);
+  // These end up inside Traefik tags and router rules: a backtick, space or quote would break or inject a rule.
+  const traefikPrefix = str('DROVER_TRAEFIK_PREFIX', 'traefik')!;
+  if (!TAG_WORD.test(traefikPrefix)) problems.push(`DROVER_TRAEFIK_PREFIX: "${traefikPrefix}" must be letters, digits, '.', '_' or '-' (it starts every Traefik tag)`);
+  const httpEntrypoints = list('DROVER_HTTP_ENTRYPOINTS', 'web');
+  for (const e of httpEntrypoints) if (!ENTRYPOINT.test(e)) problems.push(`DROVER_HTTP_ENTRYPOINTS: "${e}" is not a Traefik entrypoint name (letters, digits, '_' or '-')`);
+  const grpcEntrypoint = str('DROVER_GRPC_ENTRYPOINT', 'grpc')!;
+  if (!ENTRYPOINT.test(grpcEntrypoint)) problems.push(`DROVER_GRPC_ENTRYPOINT: "${grpcEntrypoint}" is not a Traefik entrypoint name (letters, digits, '_' or '-')`);
+  const datacenters = list('DROVER_DATACENTERS', 'dc1');
+  for (const dc of datacenters) if (!/^[A-Za-z0-9._*-]{1,128}$/.test(dc)) problems.push(`DROVER_DATACENTERS: "${dc}" is not a datacenter name`);
   const config: Config = {
     cluster: {
-      datacenters: list('DROVER_DATACENTERS', 'dc1'),
-      namespace: str('DROVER_NAMESPACE', str('NOMAD_NAMESPACE', 'default'))!,
+      datacenters,
+      namespace,
       serviceProvider: provider === 'nomad' ? 'nomad' : 'consul',
-      traefikPrefix: str('DROVER_TRAEFIK_PREFIX', 'traefik')!,
-      httpEntrypoints: list('DROVER_HTTP_ENTRYPOINTS', 'web'),
+      traefikPrefix,
+      httpEntrypoints,
       httpsEntrypoints: list('DROVER_HTTPS_ENTRYPOINTS', 'websecure'),
-      grpcEntrypoint: str('DROVER_GRPC_ENTRYPOINT', 'grpc')!,
-      weaveRange: str('DROVER_WEAVE_RANGE', '10.32.0.0/12')!,
+      grpcEntrypoint,
+      weaveRange,
       dnsServers: ipList('DROVER_DNS_SERVERS', '169.254.1.1'),
       dockerDnsServers: ipList('DROVER_DOCKER_DNS_SERVERS', ''),
       extraEnv,
-      allowedDrivers: list('DROVER_ALLOWED_DRIVERS', 'docker,pot,exec'),
+      allowedDrivers,
       owner,
       rollout,
     },
@@ -226,7 +279,7 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
       clientKey: str('NOMAD_CLIENT_KEY'),
     },
     consul: {
-      addr: url('CONSUL_HTTP_ADDR', 'http://127.0.0.1:8500')!,
+      addr: url('CONSUL_HTTP_ADDR', 'http://127.0.0.1:8500', { hostPortOk: true })!,
       token: str('CONSUL_HTTP_TOKEN'),
       caCert: str('CONSUL_CACERT'),
       clientCert: str('CONSUL_CLIENT_CERT'),
@@ -238,24 +291,25 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
       url: str('DROVER_GIT_URL'),
       ref: str('DROVER_GIT_REF', 'main')!,
       path: str('DROVER_GIT_PATH', '.')!,
-      pollIntervalMs: duration('DROVER_GIT_POLL_INTERVAL', '30s', 1000),
+      pollIntervalMs: duration('DROVER_GIT_POLL_INTERVAL', '30s'),
       credentialsFile: str('DROVER_GIT_CREDENTIALS_FILE'),
     },
     webhookSecret: str('DROVER_WEBHOOK_SECRET'),
     adminToken: str('DROVER_ADMIN_TOKEN'),
     listen,
     concurrency: int('DROVER_CONCURRENCY', 8, 1, 256),
-    resyncIntervalMs: duration('DROVER_RESYNC_INTERVAL', '60s', 1000),
+    resyncIntervalMs: duration('DROVER_RESYNC_INTERVAL', '60s'),
     selfHeal: bool('DROVER_SELF_HEAL', true),
     prune: bool('DROVER_PRUNE', true),
     pruneMaxShare,
     pruneOnRewrite: bool('DROVER_PRUNE_ON_REWRITE', false),
     logFormat: logFormat === 'pretty' ? 'pretty' : 'json',
     logLevel: logLevel as Config['logLevel'],
-    requestTimeoutMs: duration('DROVER_REQUEST_TIMEOUT', '10s', 100),
+    requestTimeoutMs: duration('DROVER_REQUEST_TIMEOUT', '10s'),
+    shutdownTimeoutMs: duration('DROVER_SHUTDOWN_TIMEOUT', '10s'),
     leaderElection: leaderElection === 'consul' ? 'consul' : 'none',
-    leaderKey: str('DROVER_LEADER_KEY', 'drover/leader')!,
-    leaderTtlMs: duration('DROVER_LEADER_TTL', '15s', 10_000),
+    leaderKey,
+    leaderTtlMs: duration('DROVER_LEADER_TTL', '15s'),
     notify: parseNotifyConfig(str, problems),
   };
 

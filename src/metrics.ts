@@ -9,11 +9,13 @@ import { AppFamily, AppInfoFamily, AppTable, InstancesFamily } from './metrics-a
 export const RECONCILE_RESULTS = ['applied', 'noop', 'error', 'invalid'] as const;
 export const ERROR_CODES = [
   'unavailable', 'timeout', 'unauthorized', 'conflict', 'rejected', 'not-found', 'server-error', 'bad-response',
-  'invalid-spec', 'git', 'vault-preflight', 'not-leader',
+  'invalid-spec', 'git', 'vault-preflight', 'not-leader', 'aborted', 'internal',
 ] as const;
 export { PRUNE_BLOCK_REASONS } from './core/prune.js';
 /** the named readiness checks (GET /readyz) */
-export const READINESS_CHECKS = ['git', 'nomad', 'consul', 'vault'] as const;
+export const READINESS_CHECKS = ['git', 'nomad', 'consul', 'vault', 'traefik'] as const;
+/** where a bug (an exception no code path expected) was caught: drover_bugs_total{where} */
+export const BUG_SITES = ['reconcile', 'prune', 'snapshot', 'events', 'verify', 'workqueue', 'controller'] as const;
 export const GIT_FETCH_RESULTS = ['success', 'error'] as const;
 export const DRIFT_SOURCES = ['resync', 'event', 'snapshot'] as const;
 /** node registrar (src/registrar/): registrations wanted and held, wanted but not yet written, and containers whose state a pass could not learn */
@@ -110,7 +112,6 @@ export class Metrics implements UpstreamObserver {
     for (const r of PRUNE_BLOCK_REASONS) this.pruneBlocked.inc({ reason: r }, 0);
     for (const r of GIT_FETCH_RESULTS) this.gitFetch.inc({ result: r }, 0);
     this.falseDrift.inc(0);
-    for (const w of ['reconcile', 'prune', 'snapshot', 'events', 'verify']) this.bugs.inc({ where: w }, 0);
     this.pruneHeld.set(0);
     this.pruneApproved.inc(0);
     this.conflicts.set(0);
@@ -129,6 +130,7 @@ export class Metrics implements UpstreamObserver {
       this.notifyQueueDepth.set({ target }, 0);
       for (const result of NOTIFY_RESULTS) this.notifications.inc({ target, result }, 0);
     }
+    for (const w of BUG_SITES) this.bugs.inc({ where: w }, 0);
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 

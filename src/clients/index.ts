@@ -7,6 +7,7 @@ import { ConsulClient } from './consul.js';
 import { NomadClient } from './nomad.js';
 import type { ConsulApi, NomadApi, UpstreamObserver, VaultApi } from './types.js';
 import { VaultClient } from './vault.js';
+import { createTraefikClient, type TraefikApi } from './traefik.js';
 
 export { ConsulClient } from './consul.js';
 export { NomadClient } from './nomad.js';
@@ -19,6 +20,8 @@ export interface Clients {
   consul: ConsulApi;
   /** only when VAULT_ADDR is set */
   vault?: VaultApi;
+  /** only when TRAEFIK_API_ADDR is set (the route check) */
+  traefik?: TraefikApi;
 }
 
 /** Throws a DroverError (code `rejected`) naming the file when a configured certificate or key cannot be read. */
@@ -34,5 +37,6 @@ export function createClients(config: Config, observer?: UpstreamObserver, logge
   const vault = v
     ? new VaultClient({ addr: v.addr, token: v.token, caCert: v.caCert, clientCert: v.clientCert, clientKey: v.clientKey, timeoutMs }, observer, logger)
     : undefined;
-  return vault ? { nomad, consul, vault } : { nomad, consul };
+  const traefik = createTraefikClient(config, observer, logger);
+  return { nomad, consul, ...(vault ? { vault } : {}), ...(traefik ? { traefik } : {}) };
 }

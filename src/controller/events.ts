@@ -1,10 +1,12 @@
 // Watches Nomad's event stream: Job events so a manual `nomad job run`/`stop` is reconciled at once, and
 // Allocation events so an allocation that fails, is lost or comes back (without any change to the job)
 // moves the app's health at once. The client reconnects on dropped connections; if the iterator itself
-// fails, we back off and resubscribe.
+// fails, we back off and resubscribe (the back-off sleeps on the Scheduler).
 import type { NomadApi } from '../clients/types.js';
 import { toDroverError, type DroverError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { sleep, type Scheduler } from '../core/scheduler.js';
+import { plainScheduler } from '../scheduler.js';
 
 export type JobEventHandler = (namespace: string, id: string, job: Record<string, unknown> | undefined, deleted: boolean) => void;
 
@@ -26,14 +28,17 @@ export interface EventHandlers {
   onFrame?: () => void;
 }
 
-export async function watchJobEvents(nomad: NomadApi, signal: AbortSignal, logger: Logger, handlers: EventHandlers): Promise<void> {
+/** Back-off between resubscriptions: 100 ms doubling to 10 s, back to 100 ms once a frame arrives. */
+export const RESUBSCRIBE_MS = { first: 100, max: 10_000 } as const;
+
+export async function watchJobEvents(nomad: NomadApi, signal: AbortSignal, logger: Logger, handlers: EventHandlers, scheduler: Scheduler = plainScheduler): Promise<void> {
   const topics = handlers.onAlloc ? ['Job:*', 'Allocation:*'] : ['Job:*'];
-  let delay = 100;
+  let delay: number = RESUBSCRIBE_MS.first;
   let index: number | undefined;
   while (!signal.aborted) {
     try {
       for await (const frame of nomad.eventStream({ topics, namespace: '*', index, signal })) {
-        delay = 100;
+        delay = RESUBSCRIBE_MS.first;
         handlers.onFrame?.();
         if (frame.Index) index = frame.Index + 1;
         for (const ev of frame.Events ?? []) {
@@ -57,20 +62,7 @@ export async function watchJobEvents(nomad: NomadApi, signal: AbortSignal, logge
       logger.warn('nomad event stream failed; resubscribing', { code: err.code, error: err.message, delayMs: delay });
     }
     if (signal.aborted) return;
-    await sleep(delay, signal);
-    delay = Math.min(delay * 2, 10_000);
+    await sleep(scheduler, 'event-stream-reconnect', delay, signal);
+    delay = Math.min(delay * 2, RESUBSCRIBE_MS.max);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    t.unref?.();
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -3,17 +3,21 @@
 // Steady state is cheap: a resync lists all jobs once and only re-reads apps whose live job moved.
 // With a Consul client, each resync (and each settled rollout) also verifies running apps' services
 // (service-verify.ts): catalog reads only, no Nomad request for provider consul, never a write.
+// Timers (resync, gauge refresh, queue backoff, event-stream reconnect) go through the Scheduler.
+// stop() is graceful: new work off, reads aborted, in-flight writes waited for (bounded), then the rest.
 // Must not import: node:http, @nestjs/* (the Nest module wraps this class).
 import type { ConsulApi, NomadApi, VaultApi } from '../clients/types.js';
 import type { Config } from '../config.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { DroverError, toDroverError, type Upstream } from '../core/errors.js';
+import { describeCause, DroverError, toDroverError, type Upstream } from '../core/errors.js';
+import type { Scheduler, Timer } from '../core/scheduler.js';
+import { plainScheduler } from '../scheduler.js';
 import type { Logger } from '../core/logger.js';
 import type { JobListStub } from '../core/nomad-types.js';
 import { parseNomadVersion, type NomadVersion } from '../core/nomad-version.js';
 import { approvePrune, jobKey, type LiveJobRef } from '../core/prune.js';
 import type { AppStatus } from '../core/status.js';
-import type { Metrics } from '../metrics.js';
+import type { BUG_SITES, Metrics } from '../metrics.js';
 import type { SnapshotSource } from '../source/types.js';
 import type { HistorySink } from './history.js';
 import type { ControllerApi, PromoteResult, ReadinessCheck } from './types.js';
@@ -23,10 +27,14 @@ import { applySnapshot, type DesiredState } from './desired.js';
 import { AppliedStore } from './applied-store.js';
 import { runPrunePass, type OrphanStatus } from './prune-pass.js';
 import { UpstreamHealth } from './upstream-health.js';
+import { RouteChecker } from './route-check.js';
+import type { TraefikApi } from '../clients/traefik.js';
 import { publish, reconcileApp, type DriftSource, type ReconcileContext } from './reconcile.js';
 import { applyHealth, verifiable, verifyServices, type VerifyContext } from './service-verify.js';
 import { WorkQueue, type BackoffOptions, type WorkResult } from './workqueue.js';
 import { watchJobEvents, type AllocEvent } from './events.js';
+import { abortableConsul, abortableNomad, sharedAbortController } from './abortable.js';
+import { StatusVersion } from './status-version.js';
 
 export interface ControllerDeps {
   config: Config;
@@ -35,6 +43,8 @@ export interface ControllerDeps {
   metrics: Metrics;
   logger: Logger;
   clock?: Clock;
+  /** every timer (resync, gauges, backoff, event-stream reconnect); default Node's timers. Also the clock when `clock` is not given */
+  scheduler?: Scheduler;
   /** optional write guard (leader election): called right before every Nomad write; false → no write, error code not-leader */
   canWrite?: () => boolean;
   /** retry backoff (defaults 5 ms × 2^n, capped at 5 min); tests shorten it */
@@ -45,6 +55,8 @@ export interface ControllerDeps {
   consul?: ConsulApi;
   /** set (VAULT_ADDR) → Vault pre-flight before writing a job whose Vault templates changed */
   vault?: VaultApi;
+  /** set (TRAEFIK_API_ADDR) → the route check: Traefik routes what each app's tags declare */
+  traefik?: TraefikApi;
   /** what drover last applied; default: Nomad Variables through `nomad` */
   store?: AppliedStore;
   /** store writes are batched for this long (default 1 s) */
@@ -62,6 +74,7 @@ export class Controller implements ControllerApi {
   /** keys whose services are to be verified on their next turn in the queue */
   private readonly verifyRequested = new Set<string>();
   private readonly verifier: VerifyContext | undefined;
+  private readonly routes: RouteChecker | undefined;
   private readonly queue: WorkQueue;
   private readonly clock: Clock;
   private readonly ctx: ReconcileContext;
@@ -75,9 +88,14 @@ export class Controller implements ControllerApi {
   /** bumped by every job event and write; a listing only vouches for keys untouched since it started */
   private touchSeq = 0;
   private readonly touched = new Map<string, number>();
-  private resyncTimer: NodeJS.Timeout | undefined;
-  private gaugeTimer: NodeJS.Timeout | undefined;
-  private readonly abort = new AbortController();
+  private resyncTimer: Timer | undefined;
+  private gaugeTimer: Timer | undefined;
+  private readonly scheduler: Scheduler;
+  private readonly status = new StatusVersion();
+  /** set by stop(): no write starts from then on */
+  private stopRequested = false;
+  private stopping: Promise<{ drained: boolean }> | undefined;
+  private readonly abort = sharedAbortController();
   private eventsDone: Promise<void> | undefined;
   private resyncRunning: Promise<void> | undefined;
   private readonly pending = new Set<Promise<unknown>>();
@@ -85,17 +103,25 @@ export class Controller implements ControllerApi {
   private snapshotChain: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: ControllerDeps) {
-    this.clock = deps.clock ?? systemClock;
-    this.upstreams = new UpstreamHealth(['nomad', ...(deps.consul ? ['consul' as const] : []), ...(deps.vault ? ['vault' as const] : [])], (wasUnreachable) => {
+    this.scheduler = deps.scheduler ?? plainScheduler;
+    this.clock = deps.clock ?? deps.scheduler ?? systemClock;
+    const nomad = abortableNomad(deps.nomad, this.abort.signal);
+    this.upstreams = new UpstreamHealth(['nomad', ...(deps.consul ? ['consul' as const] : []), ...(deps.vault ? ['vault' as const] : []), ...(deps.traefik ? ['traefik' as const] : [])], (wasUnreachable) => {
       // Nomad became (un)reachable: every app's sync says so (Unknown while nothing about the cluster is current).
       if (wasUnreachable !== undefined) for (const rec of this.records.values()) publish(rec, this.ctx);
     });
+    // Not the abortable client: what was applied is still written after the stop aborted the reads.
     this.store = deps.store ?? new AppliedStore({
       nomad: deps.nomad, owner: deps.config.cluster.owner, ledgerNamespace: deps.config.cluster.namespace, logger: deps.logger,
       canWrite: () => this.canWrite(), flushDelayMs: deps.storeFlushDelayMs,
+      schedule: (fn, ms) => {
+        const t = this.scheduler.timeout('applied-state-flush', ms, fn);
+        return () => t.cancel();
+      },
     });
     this.ctx = {
-      nomad: deps.nomad,
+      nomad,
+      statusVersion: this.status,
       metrics: deps.metrics,
       logger: deps.logger,
       clock: this.clock,
@@ -111,10 +137,15 @@ export class Controller implements ControllerApi {
       nomadVersion: () => this.nomadVersion,
       ...(deps.history ? { history: deps.history } : {}),
     };
-    this.verifier = deps.consul ? { consul: deps.consul, nomad: deps.nomad, metrics: deps.metrics, logger: deps.logger, clock: this.clock } : undefined;
+    this.routes = deps.traefik
+      ? new RouteChecker({ traefik: deps.traefik, prefix: deps.config.cluster.traefikPrefix, metrics: deps.metrics, logger: deps.logger, clock: this.clock, reached: (u, e) => this.reached(u, e) })
+      : undefined;
+    this.verifier = deps.consul ? { consul: abortableConsul(deps.consul, this.abort.signal), nomad, metrics: deps.metrics, logger: deps.logger, clock: this.clock } : undefined;
     this.queue = new WorkQueue({
       concurrency: deps.config.concurrency,
       clock: this.clock,
+      scheduler: this.scheduler,
+      onBug: (key, e) => this.bug('workqueue', e, key),
       backoff: deps.backoff,
       worker: (key) => this.work(key),
       onDepth: (d) => deps.metrics.workqueueDepth.set(d),
@@ -130,32 +161,63 @@ export class Controller implements ControllerApi {
     this.track(this.probeNomad());
     this.track(this.loadStore());
     await this.deps.source.start();
+    if (this.stopRequested) return; // stopped during the first fetch: start nothing more
     const current = this.deps.source.state().snapshot;
     if (current && this.desired?.revision !== current.revision) await this.queueSnapshot(current.dir, current.revision);
+    if (this.stopRequested) return;
     this.eventsDone = watchJobEvents(this.deps.nomad, this.abort.signal, this.deps.logger, {
       onJob: (ns, id, job, deleted) => this.onJobEvent(ns, id, job, deleted),
       onAlloc: (a) => this.onAllocEvent(a),
       onError: (e) => this.reached('nomad', e),
       onFrame: () => this.reached('nomad'),
-    });
-    this.resyncTimer = setInterval(() => this.track(this.resync()), this.deps.config.resyncIntervalMs);
-    this.resyncTimer.unref?.();
-    this.gaugeTimer = setInterval(() => {
+    }, this.scheduler);
+    this.resyncTimer = this.scheduler.interval('resync', this.deps.config.resyncIntervalMs, () => void this.track(this.resync()));
+    this.gaugeTimer = this.scheduler.interval('gauge-refresh', 1000, () => {
       this.deps.metrics.workqueueLongestRunning.set(this.queue.longestRunningSeconds());
       this.deps.metrics.leader.set(this.canWrite() ? 1 : 0);
-    }, 1000);
-    this.gaugeTimer.unref?.();
+    });
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.resyncTimer);
-    clearInterval(this.gaugeTimer);
-    this.abort.abort();
+  /**
+   * Graceful stop, in this order: (1) new work off — timers cancelled, the queue takes no key, and no
+   * write starts from now on (canWrite() is false); (2) the git source stops (its git process groups
+   * are killed), and every read in flight and the event stream are aborted; (3) writes in flight (a
+   * register, a prune's stop) are waited for, at most `timeoutMs`. Resolves `drained: false` when one
+   * was still in flight at the bound: the caller must then not hand leadership over at once (the
+   * leader destroys its session instead of releasing it, so Consul's lock-delay covers that write).
+   */
+  stop(timeoutMs = 10_000): Promise<{ drained: boolean }> {
+    this.stopping ??= this.doStop(timeoutMs);
+    return this.stopping;
+  }
+
+  private async doStop(timeoutMs: number): Promise<{ drained: boolean }> {
+    this.stopRequested = true;
+    this.resyncTimer?.cancel();
+    this.gaugeTimer?.cancel();
     this.queue.stop();
-    await this.deps.source.stop();
-    await Promise.allSettled([this.eventsDone, ...this.pending]);
+    this.abort.abort(new DroverError('aborted', 'drover is stopping'));
+    const source = this.deps.source.stop().catch((e: unknown) => this.deps.logger.warn('stopping the git source failed', { error: toDroverError(e).message }));
+    const deadline = this.clock.now() + timeoutMs;
+    let drained = await this.queue.drain(timeoutMs);
+    // Resync and prune passes (a prune's stop is a write) are tracked apart from the queue's workers.
+    if (drained && this.pending.size > 0) {
+      let timer: Timer | undefined;
+      const bound = new Promise<false>((resolve) => (timer = this.scheduler.timeout('stop-drain', Math.max(0, deadline - this.clock.now()), () => resolve(false))));
+      drained = await Promise.race([Promise.allSettled([...this.pending]).then(() => true), bound]);
+      timer?.cancel();
+    }
+    await source;
+    await this.eventsDone?.catch(() => undefined);
     // What was applied is recorded before the lock can pass to another instance.
     await this.store.flush().catch(() => undefined);
+    if (!drained) this.deps.logger.warn('stop: writes still in flight at the shutdown bound; leadership is given up without an early release', { timeoutMs, inFlight: this.queue.inFlightCount + this.pending.size });
+    return { drained };
+  }
+
+  /** Bumped whenever any app's status, the app set or the revision may have changed (/apps and /metrics renderings key on it). */
+  statusVersion(): number {
+    return this.status.value;
   }
 
   /** Leadership was gained: what drover applied is read again (the old leader may have written since), then a resync. */
@@ -231,6 +293,7 @@ export class Controller implements ControllerApi {
     const checks: ReadinessCheck[] = [this.gitCheck(), this.upstreamCheck('nomad')];
     if (this.deps.consul) checks.push(this.upstreamCheck('consul'));
     if (this.deps.vault) checks.push(this.upstreamCheck('vault'));
+    if (this.deps.traefik) checks.push(this.upstreamCheck('traefik'));
     for (const c of checks) this.deps.metrics.readiness.set({ check: c.name }, c.ok ? 1 : 0);
     return checks;
   }
@@ -281,11 +344,21 @@ export class Controller implements ControllerApi {
   }
 
   private canWrite(): boolean {
+    if (this.stopRequested) return false;
     return this.deps.canWrite ? this.deps.canWrite() : true;
   }
 
+  /** An exception no code path expected: counted apart (drover_bugs_total), logged with its cause, never retried. */
+  private bug(where: (typeof BUG_SITES)[number], e: unknown, app?: string): void {
+    this.deps.metrics.bugs.inc({ where });
+    this.deps.logger.error('bug: unexpected exception', { where, ...(app ? { app } : {}), error: toDroverError(e).message, cause: describeCause(e) });
+  }
+
   private track<T>(p: Promise<T>): Promise<T> {
-    const q = p.catch((e) => this.deps.logger.error('controller task failed', { error: toDroverError(e).message })) as Promise<unknown>;
+    const q = p.catch((e) => {
+      if (toDroverError(e).code === 'internal') this.bug('controller', e);
+      else this.deps.logger.error('controller task failed', { error: toDroverError(e).message });
+    }) as Promise<unknown>;
     this.pending.add(q);
     void q.finally(() => this.pending.delete(q));
     return p;
@@ -304,16 +377,28 @@ export class Controller implements ControllerApi {
     const verify = this.verifyRequested.delete(key);
     if (!rec) return 'done';
     const result = source !== undefined || !verify ? await reconcileApp(rec, source ?? 'resync', this.ctx) : 'done';
-    if (this.verifier && (verify || rec.verifyDue) && verifiable(rec)) {
+    const due = verify || rec.verifyDue === true;
+    if (this.verifier && due && verifiable(rec)) {
       rec.verifyDue = false;
       try {
         await verifyServices(rec, this.verifier);
       } catch (e) {
-        this.deps.logger.warn('service verification failed', { app: key, error: toDroverError(e).message });
+        this.bug('verify', e, key);
       }
       applyHealth(rec);
       publish(rec, this.ctx);
     }
+    // Routes are checked while a rollout runs too: that is when old and new allocations can break them.
+    if (this.routes && due && RouteChecker.checkable(rec)) {
+      try {
+        await this.routes.check(rec);
+      } catch (e) {
+        this.bug('verify', e, key);
+      }
+      applyHealth(rec);
+      publish(rec, this.ctx);
+    }
+    this.status.bump();
     return result;
   }
 
@@ -361,7 +446,7 @@ export class Controller implements ControllerApi {
     this.upstreams.record(upstream, error);
   }
 
-  private upstreamCheck(name: 'nomad' | 'consul' | 'vault'): ReadinessCheck {
+  private upstreamCheck(name: 'nomad' | 'consul' | 'vault' | 'traefik'): ReadinessCheck {
     const r = this.upstreams.check(name);
     if (r.ok && name === 'nomad' && this.store.lastError) {
       const what = this.store.loaded ? 'written' : 'read';
@@ -387,6 +472,7 @@ export class Controller implements ControllerApi {
 
   private async onSnapshot(dir: string, revision: string): Promise<void> {
     const result = await applySnapshot({ dir, revision, config: this.deps.config, records: this.records, metrics: this.deps.metrics, logger: this.deps.logger, previous: this.desired });
+    this.status.bump(); // records may have been added, removed or marked, whether the snapshot loaded or not
     if (!result.ok) {
       this.snapshotError = result.error;
       return; // the last good desired set stays in force
@@ -458,7 +544,7 @@ export class Controller implements ControllerApi {
     if (!this.desired) return;
     const live: LiveJobRef[] = stubs.map((s) => ({ namespace: s.Namespace || 'default', id: s.ID, stop: s.Stop, meta: s.Meta }));
     this.orphans = await runPrunePass(live, this.desired, {
-      config: this.deps.config, nomad: this.deps.nomad, metrics: this.deps.metrics, logger: this.deps.logger,
+      config: this.deps.config, nomad: this.ctx.nomad, metrics: this.deps.metrics, logger: this.deps.logger,
       clock: this.clock, canWrite: () => this.canWrite(), records: this.records, store: this.store,
       descends: (ancestor, revision) => this.descends(ancestor, revision),
     });
@@ -466,6 +552,7 @@ export class Controller implements ControllerApi {
       if (o.status.lastAction === 'delete') this.touch(jobKey(o.status.namespace, o.status.name));
       this.deps.history?.observe(o.status);
     }
+    this.status.bump();
     let conflicts = 0;
     for (const rec of this.records.values()) if (rec.decision?.action.kind === 'conflict') conflicts += 1;
     this.deps.metrics.conflicts.set(conflicts);
@@ -485,9 +572,9 @@ export class Controller implements ControllerApi {
 
   /** Resync cadence: every verifiable app's services are compared once, through the queue (one worker per key). */
   private requestVerification(): void {
-    if (!this.verifier) return;
+    if (!this.verifier && !this.routes) return;
     for (const rec of this.records.values()) {
-      if (!verifiable(rec)) continue;
+      if (!(this.verifier && verifiable(rec)) && !(this.routes && RouteChecker.checkable(rec))) continue;
       this.verifyRequested.add(rec.key);
       this.queue.add(rec.key);
     }

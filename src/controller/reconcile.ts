@@ -51,6 +51,8 @@ export interface ReconcileContext {
   nomadVersion: () => NomadVersion | undefined;
   /** the per-app event log (web UI, notifications) */
   history?: HistorySink;
+  /** bumped by publish(): /apps and /metrics are rendered again only when it moved */
+  statusVersion?: { bump(): void };
 }
 
 export async function reconcileApp(rec: AppRecord, source: DriftSource, ctx: ReconcileContext): Promise<WorkResult> {
@@ -69,7 +71,7 @@ export async function reconcileApp(rec: AppRecord, source: DriftSource, ctx: Rec
     rec.failed = true;
     rec.applied = false;
     if (err.upstream) ctx.reached(err.upstream, err);
-    rec.error = { code: bug ? 'bug' : err.code, message: err.message, at: iso(ctx.clock), afterDecision: decided, ...(err.upstream ? { upstream: err.upstream } : {}) };
+    rec.error = { code: bug ? 'internal' : err.code, message: err.message, at: iso(ctx.clock), afterDecision: decided, ...(err.upstream ? { upstream: err.upstream } : {}) };
     ctx.metrics.reconcileTotal.inc({ result: 'error' });
     if (bug) {
       // A bug is not an upstream fault: counted apart, logged with its stack, not retried until something changes.
@@ -256,7 +258,8 @@ async function refreshHealth(rec: AppRecord, live: NomadJob | null, changed: boo
  * The one place an app's served status is derived: sync from the decision and its outcome, the decision
  * itself, conflict and error details. Everything else only records observations on the record.
  */
-export function publish(rec: AppRecord, ctx: { metrics: Metrics; nomadUnreachable?: () => boolean; history?: HistorySink }): void {
+export function publish(rec: AppRecord, ctx: { metrics: Metrics; nomadUnreachable?: () => boolean; history?: HistorySink; statusVersion?: { bump(): void } }): void {
+  ctx.statusVersion?.bump();
   const d = rec.decision;
   const st = rec.status;
   st.sync = deriveSync({

@@ -34,4 +34,9 @@ export interface ControllerApi {
   approvePrune(namespace: string, name: string): Promise<'approved' | 'not-held' | 'not-leader' | 'unavailable'>;
   /** promote every canary of the app's running deployment (src/controller/promote.ts) */
   promote(namespace: string, name: string): Promise<PromoteResult>;
+  /**
+   * A number that moves whenever any app's status, the app set or the revision may have changed
+   * (src/controller/status-version.ts). GET /apps and GET /metrics are rendered again only when it moved.
+   */
+  statusVersion(): number;
 }

@@ -39,3 +39,36 @@ export function formatDurationMs(ms: number): string {
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${Math.round(ms)}ms`;
 }
+
+/**
+ * No duration drover takes may come near Node's timer limit (2^31-1 ms ≈ 596 h: longer delays fire
+ * after 1 ms). Each variable has its own, much lower maximum (see boundedDurationMs callers); this is
+ * the ceiling none may pass.
+ */
+export const MAX_DURATION_MS = 7 * 24 * 3600_000;
+
+export type BoundedDuration = { ok: true; ms: number } | { ok: false; problem: string };
+
+/**
+ * Parses a duration setting and checks it against its bounds, with the message an operator needs:
+ * `DROVER_GIT_POLL_INTERVAL: 600h is longer than the maximum 24h`.
+ */
+export function boundedDurationMs(name: string, text: string, bounds: { minMs: number; maxMs: number }): BoundedDuration {
+  const ms = parseDurationMs(text);
+  const range = `${humanMs(bounds.minMs)} to ${humanMs(Math.min(bounds.maxMs, MAX_DURATION_MS))}`;
+  if (ms === undefined) return { ok: false, problem: `${name}: "${text}" is not a duration (e.g. 30s, 5m; from ${range})` };
+  if (ms < bounds.minMs) return { ok: false, problem: `${name}: ${text} is shorter than the minimum ${humanMs(bounds.minMs)}` };
+  if (ms > Math.min(bounds.maxMs, MAX_DURATION_MS)) return { ok: false, problem: `${name}: ${text} is longer than the maximum ${humanMs(Math.min(bounds.maxMs, MAX_DURATION_MS))}` };
+  return { ok: true, ms };
+}
+
+/** `86400000` → `24h`, `90000` → `1m30s`, `250` → `250ms`. */
+export function humanMs(ms: number): string {
+  if (ms < 1000 || ms % 1000 !== 0) return `${ms}ms`;
+  let s = ms / 1000;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
+}

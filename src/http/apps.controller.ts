@@ -1,22 +1,43 @@
-// Per-app status for humans and dashboards, and the admin actions: sync now, approve a held prune, promote canaries.
-import { ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
+// Per-app status for humans and dashboards, and the admin actions: sync now, approve a held prune, promote
+// canaries (token checked first, by the guard; no body is read). GET /apps is served from a rendering rebuilt
+// only when the controller's status version, revision or leadership moved.
+import { ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Res, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import type { AppStatus } from '../core/status.js';
 import type { ControllerApi, PromoteResult } from '../controller/types.js';
 import type { Logger } from '../core/logger.js';
 import { AdminTokenGuard } from './admin.guard.js';
+import type { HttpResponse } from './http-types.js';
+import { CachedRendering } from './rendering.js';
 import { CONTROLLER, LOGGER } from './tokens.js';
 
 type PromotedBody = { promoted: true } & Omit<Extract<PromoteResult, { outcome: 'promoted' }>, 'outcome'>;
 
+export interface AppsList {
+  revision: string | null;
+  leader: ReturnType<ControllerApi['leader']>;
+  brokenFiles: ReturnType<ControllerApi['brokenFiles']>;
+  apps: AppStatus[];
+}
+
 @Controller('apps')
 export class AppsController {
+  /** the JSON of GET /apps; public so tests can count renderings */
+  readonly listing = new CachedRendering(() => Buffer.from(JSON.stringify(this.build())));
+
   constructor(
     @Inject(CONTROLLER) private readonly controller: ControllerApi,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   @Get()
-  list(): { revision: string | null; leader: ReturnType<ControllerApi['leader']>; brokenFiles: ReturnType<ControllerApi['brokenFiles']>; apps: AppStatus[] } {
+  async list(@Res() res: HttpResponse): Promise<void> {
+    const leader = this.controller.leader();
+    const key = `${this.controller.statusVersion()}|${this.controller.revision() ?? ''}|${leader.isLeader}|${leader.id ?? ''}`;
+    const body = await this.listing.get(key);
+    res.status(200).type('application/json; charset=utf-8').send(body);
+  }
+
+  private build(): AppsList {
     return { revision: this.controller.revision() ?? null, leader: this.controller.leader(), brokenFiles: this.controller.brokenFiles(), apps: this.controller.listApps() };
   }
 

@@ -1,17 +1,31 @@
 // Liveness, readiness and metrics: the plain-text endpoints probes and Prometheus scrape.
 // /readyz follows Kubernetes: 200/503, and `?verbose` lists each named check with its reason.
-import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+// /metrics is served from a rendering rebuilt when the status version or readiness moved, or when it
+// is older than METRICS_MAX_AGE_MS (counters such as upstream requests move without a status change).
+import { Controller, Get, Inject, Optional, Query, Res } from '@nestjs/common';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { ControllerApi, ReadinessCheck } from '../controller/types.js';
 import type { Metrics } from '../metrics.js';
 import type { HttpResponse } from './http-types.js';
-import { CONTROLLER, METRICS } from './tokens.js';
+import { CachedRendering } from './rendering.js';
+import { CONTROLLER, METRICS, SCHEDULER } from './tokens.js';
+
+/** A scrape may see counters at most this old; Prometheus scrapes every 15 s or more. */
+export const METRICS_MAX_AGE_MS = 1000;
 
 @Controller()
 export class HealthController {
+  /** the exposition text; public so tests can count renderings */
+  readonly exposition = new CachedRendering(async () => Buffer.from(await this.metrics.registry.metrics()));
+  private readonly clock: Clock;
+
   constructor(
     @Inject(CONTROLLER) private readonly controller: ControllerApi,
     @Inject(METRICS) private readonly metrics: Metrics,
-  ) {}
+    @Optional() @Inject(SCHEDULER) clock?: Clock,
+  ) {
+    this.clock = clock ?? systemClock;
+  }
 
   @Get('healthz')
   healthz(@Res() res: HttpResponse): void {
@@ -29,11 +43,13 @@ export class HealthController {
   @Get('metrics')
   async scrape(@Res() res: HttpResponse): Promise<void> {
     // drover_ready mirrors /readyz at every scrape, not only when someone happened to call /readyz
-    this.metrics.ready.set(this.controller.readiness().every((c) => c.ok) ? 1 : 0);
-    const body = await this.metrics.registry.metrics();
+    const ready = this.controller.readiness().every((c) => c.ok);
+    this.metrics.ready.set(ready ? 1 : 0);
+    const key = `${this.controller.statusVersion()}|${ready}|${Math.floor(this.clock.now() / METRICS_MAX_AGE_MS)}`;
+    const body = await this.exposition.get(key);
     // a Buffer so express keeps Prometheus' content type byte for byte (a string would re-order its parameters)
     res.status(200).setHeader('Content-Type', this.metrics.registry.contentType);
-    res.send(Buffer.from(body));
+    res.send(body);
   }
 }
 

@@ -4,9 +4,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 export interface HttpRequest {
   headers: IncomingHttpHeaders;
-  /** the exact bytes received, kept by NestFactory's `rawBody: true` (signatures are over these) */
-  rawBody?: Buffer;
-  body?: unknown;
   query?: Record<string, unknown>;
   method?: string;
   url?: string;

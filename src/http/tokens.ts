@@ -11,3 +11,5 @@ export const CONSUL = 'drover.consul';
 export const LEADER = 'drover.leader';
 /** NodeRegistrar when DROVER_REGISTRAR=on, else null */
 export const REGISTRAR = 'drover.registrar';
+/** the Scheduler every timer goes through (NestScheduler in `drover run`) */
+export const SCHEDULER = 'drover.scheduler';

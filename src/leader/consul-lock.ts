@@ -3,7 +3,9 @@
 // followers watch the key with blocking queries. See ./README.md for why `canWrite()` turns false
 // before any other replica can acquire the lock. Errors are logged and retried, never thrown.
 import type { ConsulApi, ConsulKVPair } from '../clients/types.js';
-import { systemClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { sleep, type Scheduler, type Timer } from '../core/scheduler.js';
+import { plainScheduler } from '../scheduler.js';
 import { formatDurationMs } from '../core/duration.js';
 import { isDroverError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -24,6 +26,8 @@ export interface LeaderElectorOptions {
   logger: Logger;
   metrics?: Metrics;
   clock?: Clock;
+  /** the renewal deadline and retry pauses; default Node's timers. Also the clock when `clock` is not given */
+  scheduler?: Scheduler;
   /** subtracted from the validity window (default 20 % of it) */
   marginMs?: number;
   /** pause between attempts after a failure or a refused acquire (default 500 ms) */
@@ -39,6 +43,7 @@ export class ConsulLeaderElector implements Leadership {
   readonly enabled = true;
   private readonly consul: ConsulApi;
   private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
   private readonly log: Logger;
   private readonly ttlMs: number;
   private readonly lockDelayMs: number;
@@ -58,14 +63,15 @@ export class ConsulLeaderElector implements Leadership {
   private running = false;
   private abort = new AbortController();
   private loop: Promise<void> | undefined;
-  private deadlineTimer: NodeJS.Timeout | undefined;
+  private deadlineTimer: Timer | undefined;
   private lastFailure = '';
   private lastFailureLoggedAt = 0;
 
   constructor(private readonly opts: LeaderElectorOptions) {
     validateElectorOptions(opts);
     this.consul = opts.consul;
-    this.clock = opts.clock ?? systemClock;
+    this.scheduler = opts.scheduler ?? plainScheduler;
+    this.clock = opts.clock ?? this.scheduler;
     this.log = opts.logger.child({ component: 'leader', key: opts.key, id: opts.id });
     this.ttlMs = opts.ttlMs;
     this.lockDelayMs = opts.lockDelayMs ?? 15_000;
@@ -84,8 +90,13 @@ export class ConsulLeaderElector implements Leadership {
     this.loop = this.run();
   }
 
-  /** Steps down at once (so `canWrite()` is false before the lock is freed), releases the key, destroys the session. */
-  async stop(): Promise<void> {
+  /**
+   * Steps down at once (so `canWrite()` is false before the lock is freed), then gives the lock up.
+   * `release: true` (the default; the caller's writes have all been answered) releases the key, so a
+   * follower takes over at once. `release: false` (a write may still land) only destroys the session:
+   * Consul then holds the key for lock-delay, and no follower can write while that write lands.
+   */
+  async stop(opts: { release?: boolean } = {}): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.stepDown('stopped');
@@ -95,8 +106,9 @@ export class ConsulLeaderElector implements Leadership {
     this.sessionId = undefined;
     if (!sid) return;
     // Released even when not leading: an acquire may have landed while stopping. Release frees the key
-    // without lock-delay, so a follower takes over at once; destroying alone would hold it for lock-delay.
-    await this.quietly('release', () => this.consul.kvPut(this.opts.key, this.opts.id, { release: sid }));
+    // without lock-delay, so a follower takes over at once; destroying alone holds it for lock-delay.
+    if (opts.release ?? true) await this.quietly('release', () => this.consul.kvPut(this.opts.key, this.opts.id, { release: sid }));
+    else this.log.warn('writes may still be in flight: session destroyed without releasing the lock, so lock-delay keeps followers out', { lockDelayMs: this.lockDelayMs });
     await this.quietly('destroy session', () => this.consul.sessionDestroy(sid));
   }
 
@@ -184,7 +196,7 @@ export class ConsulLeaderElector implements Leadership {
   private async watchAsLeader(): Promise<void> {
     const sentAt = this.clock.now();
     const pair = await this.readKey(this.nextRenewAt - sentAt);
-    if (!this.leading) return;
+    if (pair === RENEWAL_DUE || !this.leading) return;
     if (pair?.Session !== this.sessionId) {
       this.log.warn('lock key no longer held by this session');
       this.stepDown('lock-lost');
@@ -198,6 +210,11 @@ export class ConsulLeaderElector implements Leadership {
   /** Blocks on the key; when it is free (or still ours after a lapse) tries to acquire it. */
   private async watchAsFollower(): Promise<void> {
     const pair = await this.readKey(this.nextRenewAt - this.clock.now());
+    if (pair === RENEWAL_DUE) {
+      // Renew now; then read the key at once (no blocking on the unchanged index) and try it if free.
+      this.watchIndex = 0;
+      return;
+    }
     // No early return when a renewal has come due: a free key must be tried now, or a follower whose
     // blocking read ran its full wait would renew, block on the unchanged index again, and never acquire.
     if (!this.running || (pair?.Session && pair.Session !== this.sessionId)) return;
@@ -219,9 +236,29 @@ export class ConsulLeaderElector implements Leadership {
     await this.sleep(this.retryMs);
   }
 
-  private async readKey(maxWaitMs: number): Promise<ConsulKVPair | null> {
+  /**
+   * Reads the lock key; a blocking read is cut off when the next renewal comes due on the scheduler
+   * (the `leader-renew` timer), so renewals keep their time whatever the server does with the wait.
+   */
+  private async readKey(maxWaitMs: number): Promise<ConsulKVPair | null | typeof RENEWAL_DUE> {
     const waitMs = Math.max(1, Math.min(maxWaitMs, this.watchWaitMs));
-    const r = await this.consul.kvGet(this.opts.key, this.watchIndex > 0 ? { index: this.watchIndex, waitMs, signal: this.abort.signal } : { signal: this.abort.signal });
+    if (this.watchIndex === 0) return this.keyFrom(await this.consul.kvGet(this.opts.key, { signal: this.abort.signal }), 0);
+    const due = new AbortController();
+    // Consul answers a blocking read after the wait plus up to wait/16 of jitter; a read still open
+    // after that (and a little latency) would hold the renewal up: it is cut off.
+    const cutAfter = Math.max(0, this.nextRenewAt - this.clock.now(), waitMs) + Math.ceil(waitMs / 16) + READ_GRACE_MS;
+    const renewTimer = this.scheduler.timeout('leader-renew', cutAfter, () => due.abort());
+    try {
+      return this.keyFrom(await this.consul.kvGet(this.opts.key, { index: this.watchIndex, waitMs, signal: AbortSignal.any([this.abort.signal, due.signal]) }), waitMs);
+    } catch (e) {
+      if (due.signal.aborted && !this.abort.signal.aborted) return RENEWAL_DUE;
+      throw e;
+    } finally {
+      renewTimer.cancel();
+    }
+  }
+
+  private keyFrom(r: { value: ConsulKVPair | null; index: number }, waitMs: number): ConsulKVPair | null {
     this.watchIndex = r.index < this.watchIndex ? 0 : Math.max(r.index, 1);
     this.holder = holderOf(r.value);
     this.log.debug('lock key read', { holder: this.holder ?? null, index: r.index, waitMs });
@@ -241,7 +278,7 @@ export class ConsulLeaderElector implements Leadership {
   }
 
   private stepDown(reason: StepDownReason): void {
-    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer?.cancel();
     if (!this.leading) return;
     this.leading = false;
     this.opts.metrics?.leader.set(0);
@@ -251,14 +288,13 @@ export class ConsulLeaderElector implements Leadership {
 
   /** Turns leadership off (gauge, listeners) the moment the deadline passes, even while a request hangs. */
   private armDeadline(): void {
-    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer?.cancel();
     const ms = this.deadline() - this.clock.now();
     if (ms <= 0) return this.stepDown('renew-deadline');
-    this.deadlineTimer = setTimeout(() => {
+    this.deadlineTimer = this.scheduler.timeout('leader-deadline', ms + 1, () => {
       if (this.leading && this.clock.now() >= this.deadline()) this.stepDown('renew-deadline');
       else if (this.leading) this.armDeadline();
-    }, ms + 1);
-    this.deadlineTimer.unref();
+    });
   }
 
   private emit(leader: boolean): void {
@@ -272,17 +308,7 @@ export class ConsulLeaderElector implements Leadership {
   }
 
   private sleep(ms: number): Promise<void> {
-    const signal = this.abort.signal;
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return sleep(this.scheduler, 'leader-retry', ms, this.abort.signal);
   }
 
   /** One warning per distinct failure (Consul down would otherwise log every retry), repeats at debug. */
@@ -305,6 +331,12 @@ export class ConsulLeaderElector implements Leadership {
     }
   }
 }
+
+/** How long past the server's longest answer time a blocking key read may stay open. */
+const READ_GRACE_MS = 250;
+
+/** readKey's answer when the renewal came due before the key changed. */
+const RENEWAL_DUE = Symbol('renewal-due');
 
 function holderOf(pair: ConsulKVPair | null): string | undefined {
   if (!pair?.Session || pair.Value === null) return undefined;

@@ -3,8 +3,8 @@ export interface Leadership {
   /** false when leader election is off (this instance always writes) */
   readonly enabled: boolean;
   start(): void;
-  /** steps down at once, then releases the lock */
-  stop(): Promise<void>;
+  /** steps down at once, then releases the lock (`release: false`: destroys the session only, so lock-delay applies) */
+  stop(opts?: { release?: boolean }): Promise<void>;
   isLeader(): boolean;
   /** call right before every Nomad write; false from the moment another instance could lead */
   canWrite(): boolean;

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseDurationMs } from '../core/duration.js';
+import { boundedDurationMs } from '../core/duration.js';
 
 /** PEM material of a TLS Docker endpoint (read once at start). */
 export interface DockerTls {
@@ -54,8 +54,9 @@ export function parseRegistrarConfig(env: Record<string, string | undefined> = p
   if (weave.problem) problems.push(`WEAVE_ROUTER_ADDR: ${weave.problem}`);
 
   const intervalText = get('DROVER_REGISTRAR_INTERVAL', DEFAULTS.interval);
-  const intervalMs = parseDurationMs(intervalText);
-  if (intervalMs === undefined || intervalMs < 100) problems.push(`DROVER_REGISTRAR_INTERVAL: "${intervalText}" must be a duration of at least 100ms, e.g. 10s`);
+  const interval = boundedDurationMs('DROVER_REGISTRAR_INTERVAL', intervalText, { minMs: 100, maxMs: 24 * 3600_000 });
+  const intervalMs = interval.ok ? interval.ms : undefined;
+  if (!interval.ok) problems.push(interval.problem);
 
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: { enabled: flag === 'on', docker: docker as DockerEndpoint, weaveRouterUrl: weave.url, intervalMs: intervalMs! } };

@@ -10,6 +10,8 @@ import type { ConsulApi, NomadApi } from '../clients/types.js';
 import { DroverError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { nullLogger } from '../core/logger.js';
+import type { Scheduler, Timer } from '../core/scheduler.js';
+import { plainScheduler } from '../scheduler.js';
 import type { DockerApi } from './docker.js';
 import { NOMAD_LABELS } from './docker.js';
 import { desiredRegistrations, pickAddress, planSync, REGISTRATION_META, weaveSubnet, type ResolvedContainer } from './desired.js';
@@ -46,6 +48,8 @@ export interface NodeRegistrarOptions {
   /** the LOCAL Consul agent of this node */
   consul: ConsulApi;
   intervalMs: number;
+  /** the pass timer; default Node's timers */
+  scheduler?: Scheduler;
   logger?: Logger;
   /** called after every pass, e.g. to set drover_registrar_services{state} */
   onPass?: (stats: RegistrarPassStats) => void;
@@ -57,7 +61,7 @@ export class NodeRegistrar {
   /** alloc ID → "namespace/job" of the containers seen, so a registration's app is known when it goes */
   private readonly allocApps = new Map<string, string>();
   private readonly changeListeners: Array<(appKeys: string[]) => void> = [];
-  private timer?: NodeJS.Timeout;
+  private timer?: Timer;
   private running?: Promise<RegistrarPassStats>;
   private stopped = true;
 
@@ -72,7 +76,7 @@ export class NodeRegistrar {
     this.stopped = false;
     const loop = async () => {
       await this.runPass();
-      if (!this.stopped) this.timer = setTimeout(() => void loop(), this.o.intervalMs);
+      if (!this.stopped) this.timer = (this.o.scheduler ?? plainScheduler).timeout('registrar-pass', this.o.intervalMs, () => void loop());
     };
     void loop();
   }
@@ -80,7 +84,7 @@ export class NodeRegistrar {
   /** Stops polling and waits for a pass in flight. Registrations stay: they describe live containers. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     await this.running?.catch(() => undefined);
   }
 

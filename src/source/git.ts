@@ -9,11 +9,13 @@ import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import type { Config } from '../config.js';
-import { systemClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import type { Scheduler, Timer } from '../core/scheduler.js';
+import { plainScheduler } from '../scheduler.js';
 import { DroverError, toDroverError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../metrics.js';
-import { credentialEnv, GitRunner, safeUrl } from './git-exec.js';
+import { credentialEnv, GitRunner, safeUrl, splitUrlCredentials, urlCredentialEnv } from './git-exec.js';
 import type { Snapshot, SnapshotSource, SourceState } from './types.js';
 
 export interface GitSourceOptions {
@@ -23,12 +25,16 @@ export interface GitSourceOptions {
   /** DROVER_WORK_DIR; default a fresh os.tmpdir()/drover-<pid>-* removed on stop() */
   workDir?: string;
   clock?: Clock;
+  /** the poll timer and git's timeouts; default Node's timers. Also the clock when `clock` is not given */
+  scheduler?: Scheduler;
   /** per git call; fetch of a large repo may need more. Default 120 s */
   timeoutMs?: number;
 }
 
 export class GitSource implements SnapshotSource {
+  /** the remote without userinfo: that goes to git through askpass (urlCredentials) */
   private readonly url: string;
+  private readonly urlCredentials: { username?: string; password?: string } | undefined;
   private readonly ref: string;
   private readonly subPath: string;
   private readonly runner: GitRunner;
@@ -43,7 +49,8 @@ export class GitSource implements SnapshotSource {
   private readonly listeners: Array<(s: Snapshot) => void> = [];
   private inFlight?: Promise<void>;
   private queued?: Promise<void>;
-  private timer?: NodeJS.Timeout;
+  private timer?: Timer;
+  private readonly scheduler: Scheduler;
   private stopped = false;
   private starting?: Promise<void>;
   /** background removal of old snapshot dirs (pruneSnapshots) */
@@ -55,11 +62,14 @@ export class GitSource implements SnapshotSource {
   constructor(private readonly opts: GitSourceOptions) {
     const problems = validateGitConfig(opts.git);
     if (problems.length > 0) throw new DroverError('git', problems.join('; '), { upstream: 'git' });
-    this.url = normaliseUrl(opts.git.url!);
+    const split = splitUrlCredentials(normaliseUrl(opts.git.url!));
+    this.url = split.url;
+    this.urlCredentials = split.username !== undefined ? { username: split.username, password: split.password } : undefined;
     this.ref = opts.git.ref;
     this.subPath = normalize(opts.git.path).replace(/\/+$/, '') || '.';
-    this.runner = new GitRunner(opts.timeoutMs ?? 120_000);
-    this.clock = opts.clock ?? systemClock;
+    this.scheduler = opts.scheduler ?? plainScheduler;
+    this.runner = new GitRunner(opts.timeoutMs ?? 120_000, this.scheduler);
+    this.clock = opts.clock ?? this.scheduler;
     this.log = opts.logger.child({ component: 'git', url: safeUrl(this.url), ref: this.ref });
     this.workDir = opts.workDir;
     this.ownsWorkDir = opts.workDir === undefined;
@@ -69,6 +79,7 @@ export class GitSource implements SnapshotSource {
   async start(): Promise<void> {
     if (this.starting) return this.starting; // idempotent: the app and the controller may both start it
     this.stopped = false;
+    this.runner.resume();
     this.starting = this.firstFetch();
     return this.starting;
   }
@@ -79,11 +90,14 @@ export class GitSource implements SnapshotSource {
     this.schedule();
   }
 
+  /** Stops polling and kills every git still running (with its helpers); waits for them to be gone. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.timer?.cancel();
+    this.runner.stop();
     await this.starting?.catch(() => {});
     this.starting = undefined;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     await this.queued?.catch(() => {});
     await this.inFlight?.catch(() => {});
@@ -119,10 +133,9 @@ export class GitSource implements SnapshotSource {
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.scheduler.timeout('git-poll', this.opts.git.pollIntervalMs, () => {
       void this.refresh().finally(() => this.schedule());
-    }, this.opts.git.pollIntervalMs);
-    this.timer.unref();
+    });
   }
 
   private async fetchOnce(): Promise<void> {
@@ -143,6 +156,7 @@ export class GitSource implements SnapshotSource {
       this.handOut({ revision, dir, fetchedAt: now }, now - started);
       await this.pruneSnapshots();
     } catch (e) {
+      if (this.stopped) return; // cut off by stop(): not a failed fetch
       const err = toDroverError(e, 'git');
       const message = this.runner.scrub(err.message);
       this.lastError = { message, at: this.clock.now() };
@@ -156,6 +170,9 @@ export class GitSource implements SnapshotSource {
     const mirror = join(workDir, 'mirror.git');
     if (this.opts.git.credentialsFile) {
       const cred = await credentialEnv(this.opts.git.credentialsFile, workDir);
+      this.runner.setCredentials(cred.env, cred.secrets);
+    } else if (this.urlCredentials) {
+      const cred = await urlCredentialEnv(this.urlCredentials, workDir);
       this.runner.setCredentials(cred.env, cred.secrets);
     }
     if (!existsSync(join(mirror, 'HEAD'))) await this.runner.run(['init', '--quiet', '--bare', mirror]);

@@ -34,6 +34,7 @@ class Deployments implements ControllerApi {
   readiness() { return []; }
   leader() { return { enabled: true, isLeader: this.leader_ }; }
   revision() { return undefined; }
+  statusVersion() { return 0; }
   brokenFiles() { return []; }
   heldPrunes() { return []; }
   async approvePrune() { return 'not-held' as const; }

@@ -1,5 +1,6 @@
 // `drover sim` as a user runs it: a child process that prints the addresses and env lines, serves
-// the three simulators, and exits 0 on SIGTERM/SIGINT. Also measures how fast it is up.
+// the three simulators, and exits 0 on SIGTERM/SIGINT. How fast it is up is the benchmark's business:
+// on a busy machine a start-up time says nothing about drover (issue #9).
 import test from 'ava';
 import { spawn } from 'node:child_process';
 
@@ -24,20 +25,13 @@ async function waitFor(pred: () => boolean, ms: number): Promise<boolean> {
   return pred();
 }
 
-// Start-up is measured in each run and judged on the fastest: one spawn on a loaded machine says little.
-const startups: number[] = [];
-
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  test.serial(`drover sim starts quickly, prints env lines, serves the simulators and exits 0 on ${signal}`, async (t) => {
-    const t0 = Date.now();
+  test.serial(`drover sim prints env lines, serves the simulators and exits 0 on ${signal}`, async (t) => {
     const p = runSim(['--nomad-port', '0', '--consul-port', '0', '--vault-port', '0', '--alloc-delay', '50ms']);
     t.teardown(() => {
       if (p.child.exitCode === null) p.child.kill('SIGKILL');
     });
-    t.true(await waitFor(() => p.out().includes('export VAULT_TOKEN='), 10_000), p.err());
-    const startup = Date.now() - t0;
-    t.log(`drover sim printed its addresses after ${startup} ms (process spawn included)`);
-    startups.push(startup);
+    t.true(await waitFor(() => p.out().includes('export VAULT_TOKEN='), 30_000), p.err());
     const env = Object.fromEntries([...p.out().matchAll(/^export (\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
     t.regex(env.NOMAD_ADDR!, /^http:\/\/127\.0\.0\.1:\d+$/);
     t.is(env.VAULT_TOKEN, 'root');
@@ -49,20 +43,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     t.regex(p.err(), new RegExp(`${signal}, stopping`));
   });
 }
-
-test.serial('drover sim is up in under 2 s (fastest of up to 4 runs: the machine may be busy)', async (t) => {
-  t.is(startups.length, 2);
-  while (Math.min(...startups) >= 2000 && startups.length < 4) {
-    const t0 = Date.now();
-    const p = runSim(['--nomad-port', '0', '--consul-port', '0', '--vault-port', '0']);
-    const up = await waitFor(() => p.out().includes('export VAULT_TOKEN='), 10_000);
-    startups.push(up ? Date.now() - t0 : Number.POSITIVE_INFINITY);
-    p.child.kill('SIGTERM');
-    await p.exited;
-  }
-  t.log(`start-up times: ${startups.join(', ')} ms`);
-  t.true(Math.min(...startups) < 2000, `start-up times: ${startups.join(', ')} ms`);
-});
 
 test.serial('drover sim refuses bad flags with one clear line and exit 1', async (t) => {
   const p = runSim(['--nomad-port', 'abc', '--alloc-delay', 'soon']);

@@ -7,7 +7,9 @@ import type { ExecutionContext } from 'ava';
 import { NomadClient } from '../../src/clients/nomad.js';
 import type { NomadApi } from '../../src/clients/types.js';
 import { parseConfig, type Config } from '../../src/config.js';
-import { nullLogger } from '../../src/core/logger.js';
+import { systemClock } from '../../src/core/clock.js';
+import { nullLogger, type Logger } from '../../src/core/logger.js';
+import type { Scheduler } from '../../src/core/scheduler.js';
 import { Controller } from '../../src/controller/index.js';
 import { Metrics } from '../../src/metrics.js';
 import { createNomadSim, type NomadSim } from '../../src/sim/nomad/index.js';
@@ -97,6 +99,9 @@ export interface HarnessOptions {
   config?: Partial<Config>;
   wrapNomad?: (n: NomadApi) => NomadApi;
   canWrite?: () => boolean;
+  /** every controller timer (resync, gauges, backoff, reconnect) on this scheduler, e.g. a FakeClock */
+  scheduler?: Scheduler;
+  logger?: Logger;
 }
 
 export async function startHarness(t: ExecutionContext, opts: HarnessOptions = {}): Promise<Harness> {
@@ -108,7 +113,7 @@ export async function startHarness(t: ExecutionContext, opts: HarnessOptions = {
   const client = new NomadClient({ addr: url, timeoutMs: 2000, retry: { attempts: 2, baseMs: 5, maxMs: 20 }, streamIdleMs: 5000 }, metrics, nullLogger);
   const nomad = opts.wrapNomad ? opts.wrapNomad(client) : client;
   const source = new FakeSource();
-  const controller = new Controller({ config, nomad, source, metrics, logger: nullLogger, backoff: { baseMs: 5, maxMs: 100 }, canWrite: opts.canWrite });
+  const controller = new Controller({ config, nomad, source, metrics, logger: opts.logger ?? nullLogger, backoff: { baseMs: 5, maxMs: 100 }, canWrite: opts.canWrite, ...(opts.scheduler ? { scheduler: opts.scheduler, clock: systemClock } : {}) });
   t.teardown(async () => {
     await controller.stop();
     await sim.close();

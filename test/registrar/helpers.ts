@@ -1,6 +1,7 @@
 // A node for registrar tests: simulated Nomad, Consul (the node's local agent), Docker and weave on
 // loopback, the real clients, and a helper that starts a container the way Nomad's docker driver
 // would (its labels, the job's env) and attaches it to weave the way the weave proxy would.
+import type { Scheduler } from '../../src/core/scheduler.js';
 import type { ExecutionContext } from 'ava';
 import { ConsulClient } from '../../src/clients/consul.js';
 import { NomadClient } from '../../src/clients/nomad.js';
@@ -22,7 +23,7 @@ export interface Node {
   weave: WeaveSim;
   nomadApi: NomadClient;
   consulApi: ConsulClient;
-  registrar(opts?: { owner?: string; intervalMs?: number; onPass?: (s: RegistrarPassStats) => void }): NodeRegistrar;
+  registrar(opts?: { owner?: string; intervalMs?: number; onPass?: (s: RegistrarPassStats) => void; scheduler?: Scheduler }): NodeRegistrar;
   submit(name: string, spec: AppSpec, owner?: string): Promise<NomadJob>;
   /** a running container of the job's task, as Nomad would start it; weave-attached when it has WEAVE_CIDR */
   startContainer(job: NomadJob, opts?: { allocId?: string; env?: Record<string, string>; attach?: boolean }): SimContainer;
@@ -49,7 +50,7 @@ export async function startNode(t: ExecutionContext): Promise<Node> {
     nomad, consulSim, docker, weave, nomadApi, consulApi,
     registrar(o = {}) {
       const r = new NodeRegistrar({
-        owner: o.owner ?? 'drover', nomad: nomadApi, consul: consulApi, intervalMs: o.intervalMs ?? 100, onPass: o.onPass,
+        owner: o.owner ?? 'drover', nomad: nomadApi, consul: consulApi, intervalMs: o.intervalMs ?? 100, onPass: o.onPass, ...(o.scheduler ? { scheduler: o.scheduler } : {}),
         docker: new DockerClient({ kind: 'tcp', host: dockerUrlParts.hostname, port: Number(dockerUrlParts.port) }, 2000),
         weave: new WeaveClient(weaveUrl, 2000),
       });
