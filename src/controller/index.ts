@@ -122,6 +122,7 @@ export class Controller implements ControllerApi {
     this.ctx = {
       nomad,
       statusVersion: this.status,
+      onBug: (key, e) => this.bug('reconcile', e, key),
       metrics: deps.metrics,
       logger: deps.logger,
       clock: this.clock,

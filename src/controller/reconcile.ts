@@ -53,6 +53,8 @@ export interface ReconcileContext {
   history?: HistorySink;
   /** bumped by publish(): /apps and /metrics are rendered again only when it moved */
   statusVersion?: { bump(): void };
+  /** an exception that is not a DroverError (a bug): counted in drover_bugs_total{where=reconcile}, logged with its cause */
+  onBug?: (key: string, error: unknown) => void;
 }
 
 export async function reconcileApp(rec: AppRecord, source: DriftSource, ctx: ReconcileContext): Promise<WorkResult> {
@@ -74,9 +76,12 @@ export async function reconcileApp(rec: AppRecord, source: DriftSource, ctx: Rec
     rec.error = { code: bug ? 'internal' : err.code, message: err.message, at: iso(ctx.clock), afterDecision: decided, ...(err.upstream ? { upstream: err.upstream } : {}) };
     ctx.metrics.reconcileTotal.inc({ result: 'error' });
     if (bug) {
-      // A bug is not an upstream fault: counted apart, logged with its stack, not retried until something changes.
-      ctx.metrics.bugs.inc({ where: 'reconcile' });
-      ctx.logger.error('reconcile failed: unexpected error (a bug in drover)', { app: rec.key, error: err.message, stack: e instanceof Error ? e.stack : undefined });
+      // A bug is not an upstream fault: counted apart, logged with its cause, not retried until something changes.
+      if (ctx.onBug) ctx.onBug(rec.key, e);
+      else {
+        ctx.metrics.bugs.inc({ where: 'reconcile' });
+        ctx.logger.error('reconcile failed: unexpected error (a bug in drover)', { app: rec.key, error: err.message });
+      }
     } else {
       ctx.metrics.reconcileErrors.inc({ code: err.code });
       ctx.logger.warn('reconcile failed', { app: rec.key, code: err.code, error: err.message, retry: err.retryable });

@@ -57,7 +57,10 @@ test('every fixture and example with the new names: registered, read back, in sy
     const live = await call<NomadJob>('GET', `/v1/job/${job.ID}?namespace=${job.Namespace}`);
     const r = diffJob(job, live, { ignoreCount: app.manifest.spec.scaling !== undefined });
     t.deepEqual(r.patch, [], `${app.key} (${app.source.file})`);
-    t.is((await plan(call, job)).Diff.Type, 'None', app.key);
+    // A job with a Scaling block plans Edited for its own body right after creation (Nomad fills the policy's
+    // ID, Target and Type: issue #11, seen on a real 2.0.5). drover never asks the plan of a job its diff
+    // finds in sync, so such an app costs no write (test/controller/nomad-real.test.ts holds that).
+    t.is((await plan(call, job)).Diff.Type, app.manifest.spec.scaling ? 'Edited' : 'None', app.key);
   }
   t.true(routed >= 15, `routed apps: ${routed}`);
 });
