@@ -232,7 +232,7 @@ export function parseConfig(env: Env = process.env, opts: { isTty?: boolean } = 
     return ips;
   };
   const vaultAddr = url('VAULT_ADDR');
-  const traefikAddr = url('TRAEFIK_API_ADDR');
+  const traefikAddr = url('TRAEFIK_API_ADDR', undefined, { hostPortOk: true });
   const rollout = parseRolloutDefaults(str, problems);
   problems.push(...clusterRolloutProblems(rollout));
   const namespace = str('DROVER_NAMESPACE', str('NOMAD_NAMESPACE', 'default'))!;
