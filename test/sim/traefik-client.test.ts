@@ -60,5 +60,5 @@ test('TRAEFIK_API_ADDR: unset → no client (route check off); host:port → htt
   t.deepEqual(parseConfig({ TRAEFIK_API_ADDR: 'traefik.service.consul:8080' }).traefik, { addr: 'http://traefik.service.consul:8080' });
   t.truthy(createTraefikClient(parseConfig({ TRAEFIK_API_ADDR: 'http://127.0.0.1:8080/' })));
   const err = t.throws(() => parseConfig({ TRAEFIK_API_ADDR: 'ftp://traefik' }), { instanceOf: ConfigError });
-  t.deepEqual(err!.problems, ['TRAEFIK_API_ADDR: "ftp://traefik" is not an http(s) address']);
+  t.deepEqual(err!.problems, ['TRAEFIK_API_ADDR: "ftp://traefik" is not an http(s) address (a URL such as http://127.0.0.1:4646) or host:port']);
 });
