@@ -14,5 +14,13 @@ if (existsSync(built)) {
 } else {
   const { register } = await import('tsx/esm/api');
   register();
+  // From sources, the simulator package (`drover sim`) is loaded from its sources too: the export condition
+  // that `npm run sim`, the tests and the demo pass with --conditions, added here to every resolution.
+  const { register: registerHooks } = await import('node:module');
+  const hook = `export async function resolve(specifier, context, next) {
+    const conditions = context.conditions.includes('@drover/source') ? context.conditions : [...context.conditions, '@drover/source'];
+    return next(specifier, { ...context, conditions });
+  }`;
+  registerHooks(`data:text/javascript,${encodeURIComponent(hook)}`);
   await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
 }

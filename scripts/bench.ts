@@ -6,7 +6,7 @@
 // memory is measured in a separate cold sync with drover alone in a child process (BENCH_MEMORY=off
 // skips it; BENCH_HEAP_SNAPSHOT=<dir> makes that child write a heap snapshot there; BENCH_DROVER_NODE_FLAGS
 // sets its node/V8 flags: default the ones drover ships with, "none" for plain node). `npm run bench` compiles first and runs
-// the compiled build, as drover ships (Dockerfile); `node --import tsx scripts/bench.ts` measures the sources.
+// the compiled build, as drover ships (Dockerfile); `node --import tsx --conditions=@drover/source scripts/bench.ts` measures the sources.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

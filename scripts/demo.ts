@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimCluster } from '../src/sim/cluster.js';
+import { startSimCluster } from '@drover/sim';
 import { runDrover } from '../src/main.js';
 
 const host = '127.0.0.1';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const root = process.cwd();
 
 test('npm run demo syncs every example app and exits 0 on SIGINT', async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@drover/source', 'scripts/demo.ts'], {
     cwd: root,
     env: { ...process.env, DEMO_NOMAD_PORT: '0', DEMO_CONSUL_PORT: '0', DEMO_VAULT_PORT: '0', DROVER_LISTEN: '127.0.0.1:0', DROVER_LOG_LEVEL: 'error', DROVER_LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],

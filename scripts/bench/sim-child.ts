@@ -1,6 +1,6 @@
 // The benchmark's simulated cluster in a process of its own, so the simulator's CPU and memory do not
 // count against drover's. Prints one JSON line with the URLs, then runs until SIGTERM/SIGINT.
-import { startSimCluster } from '../../src/sim/cluster.js';
+import { startSimCluster } from '@drover/sim';
 import { vaultSecrets } from './apps.js';
 
 const sim = await startSimCluster({ allocDelayMs: Number(process.env.BENCH_ALLOC_DELAY_MS ?? 5), secrets: vaultSecrets(Number(process.env.BENCH_APP_COUNT ?? 0)) });

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { startSimCluster } from '../../src/sim/cluster.js';
+import { startSimCluster } from '@drover/sim';
 import { vaultSecrets } from './apps.js';
 
 export interface BenchJob {
@@ -38,7 +38,7 @@ export async function startBenchSim(apps: number, allocDelayMs = 5): Promise<Ben
   }
   const compiled = import.meta.url.endsWith('.js');
   const script = fileURLToPath(new URL(compiled ? './sim-child.js' : './sim-child.ts', import.meta.url));
-  const child = spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), script], {
+  const child = spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx', '--conditions=@drover/source']), script], {
     env: { ...process.env, BENCH_ALLOC_DELAY_MS: String(allocDelayMs), BENCH_APP_COUNT: String(apps) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -2,7 +2,7 @@
 // Nomad's Consul-provider services flowing into the Consul sim, and clean failure on a taken port.
 import test from 'ava';
 import net from 'node:net';
-import { startSimCluster } from '../../src/sim/cluster.js';
+import { startSimCluster } from '../src/cluster.js';
 
 const until = async <T>(f: () => Promise<T | undefined>, ms: number): Promise<T | undefined> => {
   const end = Date.now() + ms;

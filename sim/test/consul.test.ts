@@ -3,8 +3,8 @@
 // the agent-services filter subset, fault injection and shutdown. Wire facts shared with a real
 // agent are in test/contract/consul.test.ts.
 import test from 'ava';
-import { createConsulSim, type ConsulSimOptions } from '../../src/sim/consul/index.js';
-import type { SimServiceInstance } from '../../src/sim/service-sink.js';
+import { createConsulSim, type ConsulSimOptions } from '../src/consul/index.js';
+import type { SimServiceInstance } from '../src/service-sink.js';
 
 async function start(t: { teardown(f: () => Promise<void>): void }, opts?: ConsulSimOptions) {
   const sim = createConsulSim(opts);

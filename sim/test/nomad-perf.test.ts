@@ -2,9 +2,9 @@
 // of set/overwrite/delete/clear, NomadState's per-job reads return exactly what a scan returned
 // (same order), per-job reads do not grow with the store, and HTTP reads keep namespaces apart.
 import test from 'ava';
-import { GroupedMap } from '../../src/sim/nomad/grouped-map.js';
-import { NomadState, type Alloc } from '../../src/sim/nomad/state.js';
-import { startSim, waitFor } from '../contract/helpers-nomad.js';
+import { GroupedMap } from '../src/nomad/grouped-map.js';
+import { NomadState, type Alloc } from '../src/nomad/state.js';
+import { startSim, waitFor } from '../../test/contract/helpers-nomad.js';
 
 function rng(seed: number) {
   return (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);

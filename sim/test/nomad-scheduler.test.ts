@@ -3,8 +3,8 @@
 // a restart with empty state (indexes from 1), deadlines under a time scale, automatic rollback of an
 // unhealthy deployment, auto-promotion, and the agent version a 1.x cluster would report.
 import test, { type ExecutionContext } from 'ava';
-import type { ServiceSink, SimServiceInstance } from '../../src/sim/service-sink.js';
-import { poll, readStream, runnableJob, startSim, uniq, waitFor } from '../contract/helpers-nomad.js';
+import type { ServiceSink, SimServiceInstance } from '../src/service-sink.js';
+import { poll, readStream, runnableJob, startSim, uniq, waitFor } from '../../test/contract/helpers-nomad.js';
 
 async function sim(t: ExecutionContext, opts: Parameters<typeof startSim>[0] = {}) {
   const s = await startSim(opts);

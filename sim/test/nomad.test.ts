@@ -1,9 +1,9 @@
 // Simulator-only behaviour of the simulated Nomad: its /_sim controls (faults, counters), the
 // broken-image switch, write counting, the raft index, the bounded event buffer and in-place updates.
 import test, { type ExecutionContext } from 'ava';
-import { replayFrom } from '../../src/sim/nomad/events.js';
-import type { ServiceSink, SimServiceInstance } from '../../src/sim/service-sink.js';
-import { readStream, startSim, uniq, waitFor, workedExample } from '../contract/helpers-nomad.js';
+import { replayFrom } from '../src/nomad/events.js';
+import type { ServiceSink, SimServiceInstance } from '../src/service-sink.js';
+import { readStream, startSim, uniq, waitFor, workedExample } from '../../test/contract/helpers-nomad.js';
 
 async function sim(t: ExecutionContext, opts: Parameters<typeof startSim>[0] = {}) {
   const s = await startSim(opts);

@@ -4,12 +4,10 @@
 // Traefik's texts, the API's names, shapes, paging and 404s. Facts it was checked against a real
 // Traefik for are in test/contract/traefik.test.ts.
 import test, { type ExecutionContext } from 'ava';
-import { NomadClient } from '../../src/clients/nomad.js';
-import type { NomadJob } from '../../src/core/nomad-types.js';
-import { createConsulSim, type ConsulSim } from '../../src/sim/consul/index.js';
-import { createNomadSim } from '../../src/sim/nomad/index.js';
-import type { SimServiceInstance } from '../../src/sim/service-sink.js';
-import { createTraefikSim, type TraefikSimOptions } from '../../src/sim/traefik/index.js';
+import { createConsulSim, type ConsulSim } from '../src/consul/index.js';
+import { createNomadSim } from '../src/nomad/index.js';
+import type { SimServiceInstance } from '../src/service-sink.js';
+import { createTraefikSim, type TraefikSimOptions } from '../src/traefik/index.js';
 
 async function start(t: ExecutionContext, opts: Omit<TraefikSimOptions, 'consul'> = {}) {
   const consul = createConsulSim();
@@ -207,19 +205,24 @@ test('nomad provider: native services of the default namespace, names @nomad; pe
   const perNs = createTraefikSim({ nomad: { addr: nomadUrl, namespaces: ['default', 'team-a'] }, refreshIntervalMs: 0 });
   const [flatUrl, perNsUrl] = await Promise.all([flat.listen(), perNs.listen()]);
   t.teardown(() => Promise.all([flat.close(), perNs.close(), nomad.close()]).then(() => undefined));
-  const api = new NomadClient({ addr: nomadUrl, timeoutMs: 2000 });
-  const job = (ns: string): NomadJob => ({
+  // Plain HTTP, as any Nomad API client would send it (the simulator's tests use none of drover's code).
+  const nomadApi = async (method: string, path: string, body?: unknown): Promise<any> => {
+    const res = await fetch(nomadUrl + path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const job = (ns: string) => ({
     ID: 'web', Name: 'web', Namespace: ns, Type: 'service', Datacenters: ['dc1'],
     TaskGroups: [{
       Name: 'web', Count: 2, Networks: [{ DynamicPorts: [{ Label: 'http', To: 8080 }] }],
       Tasks: [{ Name: 'web', Driver: 'docker', Config: { image: 'nginx' }, Services: [{ Name: 'web', PortLabel: 'http', Provider: 'nomad', Tags: HTTP(`${ns}-web`, `Host(\`${ns}.example.com\`)`) }] }],
     }],
   });
-  await api.registerJob(job('default'), { namespace: 'default' });
-  await api.registerJob(job('team-a'), { namespace: 'team-a' });
+  await nomadApi('PUT', '/v1/jobs?namespace=default', { Job: job('default') });
+  await nomadApi('PUT', '/v1/jobs?namespace=team-a', { Job: job('team-a') });
   const until = Date.now() + 10_000;
   for (;;) {
-    const regs = [...(await api.listServiceRegistrations('web', { namespace: 'default' })).value, ...(await api.listServiceRegistrations('web', { namespace: 'team-a' })).value];
+    const regs = [...(await nomadApi('GET', '/v1/service/web?namespace=default')), ...(await nomadApi('GET', '/v1/service/web?namespace=team-a'))];
     if (regs.length === 4) break;
     if (Date.now() > until) return t.fail(`only ${regs.length} registrations`);
     await new Promise((r) => setTimeout(r, 25));

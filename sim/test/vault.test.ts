@@ -1,7 +1,7 @@
 // Simulator-only behaviour of the Vault sim: seeded secrets and mounts, putSecret, versions, list,
 // check-and-set and fault injection in Vault's JSON error form.
 import test from 'ava';
-import { createVaultSim, type VaultSimOptions } from '../../src/sim/vault/index.js';
+import { createVaultSim, type VaultSimOptions } from '../src/vault/index.js';
 
 async function start(t: { teardown(f: () => Promise<void>): void }, opts?: VaultSimOptions) {
   const sim = createVaultSim(opts);

@@ -3,11 +3,12 @@
 // on a busy machine a start-up time says nothing about drover (issue #9).
 import test from 'ava';
 import { spawn } from 'node:child_process';
+import { loadSimulator, type SimulatorApi } from '../../src/cli/commands/sim.js';
 
 const CWD = new URL('../..', import.meta.url).pathname;
 
 function runSim(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', ...args], { cwd: CWD, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@drover/source', 'src/cli/main.ts', 'sim', ...args], { cwd: CWD, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -70,4 +71,15 @@ test.serial('drover sim --drivers, --nomad-version, --time-scale: the node lacks
   const bad = runSim(['--drivers', 'Docker!', '--nomad-version', 'two', '--time-scale', 'fast']);
   t.is(await bad.exited, 1);
   t.is(bad.err().trim(), 'drover: --drivers: "Docker!" is not a driver name; --nomad-version: "two" is not a version like 2.0.5; --time-scale: "fast" is not a factor between 0 and 1');
+});
+
+test('the simulator package still has the shape `drover sim` declares for it', async (t) => {
+  // The assignment is the check: the typecheck fails when @drover/sim no longer fits SimulatorApi.
+  const api: SimulatorApi = await import('@drover/sim');
+  t.is(await loadSimulator(), api, 'the command loads the package itself');
+});
+
+test('a simulator package that is not installed is told apart from one that fails to load', async (t) => {
+  t.is(await loadSimulator('@drover/no-such-package'), undefined);
+  await t.throwsAsync(loadSimulator('./no-such-module.js'), { any: true, code: 'ERR_MODULE_NOT_FOUND' });
 });

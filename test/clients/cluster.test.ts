@@ -5,7 +5,7 @@ import test from 'ava';
 import { createClients } from '../../src/clients/index.js';
 import { parseConfig } from '../../src/config.js';
 import type { NomadJob } from '../../src/core/nomad-types.js';
-import { startSimCluster } from '../../src/sim/cluster.js';
+import { startSimCluster } from '@drover/sim';
 import { collectingObserver } from './helpers.js';
 
 function job(id: string, provider: 'consul' | 'nomad'): NomadJob {

@@ -4,8 +4,8 @@ import test, { type ExecutionContext } from 'ava';
 import { ConsulClient } from '../../src/clients/consul.js';
 import { metadataPath, VaultClient } from '../../src/clients/vault.js';
 import { DroverError } from '../../src/core/errors.js';
-import { createConsulSim } from '../../src/sim/consul/index.js';
-import { createVaultSim } from '../../src/sim/vault/index.js';
+import { createConsulSim } from '@drover/sim/consul';
+import { createVaultSim } from '@drover/sim/vault';
 import { assertNoToken, collectingObserver, FAST_RETRY, rejection, startServer, TOKEN } from './helpers.js';
 
 async function consulSim(t: ExecutionContext) {

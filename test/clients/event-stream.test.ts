@@ -6,7 +6,7 @@ import { LineSplitter, parseFrame } from '../../src/clients/event-stream.js';
 import { NomadClient } from '../../src/clients/nomad.js';
 import { DroverError } from '../../src/core/errors.js';
 import type { EventFrame } from '../../src/core/nomad-types.js';
-import type { SimServer } from '../../src/sim/http.js';
+import type { SimServer } from '@drover/sim/http';
 import { assertNoToken, collectingLogger, collectingObserver, startServer, TOKEN } from './helpers.js';
 
 const frame = (i: number): EventFrame => ({

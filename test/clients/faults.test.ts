@@ -5,7 +5,7 @@ import net from 'node:net';
 import { NomadClient } from '../../src/clients/nomad.js';
 import { DroverError, type ErrorCode } from '../../src/core/errors.js';
 import type { NomadJob } from '../../src/core/nomad-types.js';
-import type { SimReply, SimServer } from '../../src/sim/http.js';
+import type { SimReply, SimServer } from '@drover/sim/http';
 import { assertNoToken, collectingLogger, collectingObserver, FAST_RETRY, rejection, startServer, TOKEN } from './helpers.js';
 
 const JOB: NomadJob = { ID: 'web', Name: 'web', TaskGroups: [{ Name: 'web', Tasks: [{ Name: 'web', Driver: 'docker' }] }] };
@@ -28,7 +28,7 @@ function client(s: SimServer, extra: Partial<ConstructorParameters<typeof NomadC
 
 // Warm the transport up once so the first timed test does not pay for module loading.
 test.before(async () => {
-  const s = new (await import('../../src/sim/http.js')).SimServer({ name: 'warm' });
+  const s = new (await import('@drover/sim/http')).SimServer({ name: 'warm' });
   await s.listen(0);
   s.route('GET', '/v1/job/:id', () => ({ json: JOB }));
   await new NomadClient({ addr: s.url, timeoutMs: 5000 }).readJob('web');

@@ -3,7 +3,7 @@
 import type { ExecutionContext } from 'ava';
 import type { UpstreamObserver } from '../../src/clients/types.js';
 import type { LogFields, Logger } from '../../src/core/logger.js';
-import { SimServer } from '../../src/sim/http.js';
+import { SimServer } from '@drover/sim/http';
 
 export const TOKEN = 'drv-TOKEN-5f3c9a71-never-print-me';
 

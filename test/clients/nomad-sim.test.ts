@@ -5,7 +5,7 @@ import test from 'ava';
 import { NomadClient } from '../../src/clients/nomad.js';
 import { DroverError } from '../../src/core/errors.js';
 import type { EventFrame, NomadJob } from '../../src/core/nomad-types.js';
-import { createNomadSim } from '../../src/sim/nomad/index.js';
+import { createNomadSim } from '@drover/sim/nomad';
 import { assertNoToken, collectingObserver, rejection, TOKEN } from './helpers.js';
 
 const READ_ONLY = 'drv-readonly-7a1e-never-print-me';

@@ -5,8 +5,8 @@ import test from 'ava';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TraefikClient } from '../../src/clients/traefik.js';
-import { createConsulSim } from '../../src/sim/consul/index.js';
-import { createTraefikSim } from '../../src/sim/traefik/index.js';
+import { createConsulSim } from '@drover/sim/consul';
+import { createTraefikSim } from '@drover/sim/traefik';
 
 test('router/service by name, null when missing; listRouters follows X-Next-Page past 100 routers; ping', async (t) => {
   const consul = createConsulSim();

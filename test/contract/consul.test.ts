@@ -3,7 +3,7 @@
 // Plain fetch only, so what is asserted is the wire behaviour drover's client relies on.
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
-import { createConsulSim } from '../../src/sim/consul/index.js';
+import { createConsulSim } from '@drover/sim/consul';
 import { startRealConsul } from '../helpers/consul-agent.js';
 import { RawHttp } from '../helpers/raw-http.js';
 

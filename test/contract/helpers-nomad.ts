@@ -3,7 +3,7 @@
 // and polling. No drover code is used, so the tests pin the wire behaviour itself.
 import { randomUUID } from 'node:crypto';
 import { RawHttp } from '../helpers/raw-http.js';
-import { createNomadSim, type NomadSim, type NomadSimOptions } from '../../src/sim/nomad/index.js';
+import { createNomadSim, type NomadSim, type NomadSimOptions } from '@drover/sim/nomad';
 
 export type { Reply } from '../helpers/raw-http.js';
 

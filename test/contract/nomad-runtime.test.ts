@@ -2,7 +2,7 @@
 // a simulator configured for it. Against a real agent (DROVER_CONTRACT_NOMAD_ADDR) these cases are
 // skipped: they need docker, weave, ACL bootstrap or a Consul sink that a plain -dev agent lacks.
 import test, { type ExecutionContext } from 'ava';
-import type { ServiceSink, SimServiceInstance } from '../../src/sim/service-sink.js';
+import type { ServiceSink, SimServiceInstance } from '@drover/sim';
 import { readStream, startSim, uniq, waitFor, workedExample, type NomadHttp } from './helpers-nomad.js';
 
 const real = !!process.env.DROVER_CONTRACT_NOMAD_ADDR;

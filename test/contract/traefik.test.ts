@@ -11,8 +11,8 @@ import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { renderJob } from '../../src/core/render/index.js';
 import { expectedRoutersFromJob, verifyRoutes, viewFromRawData, type TraefikRawData } from '../../src/core/route-verify.js';
-import { createConsulSim } from '../../src/sim/consul/index.js';
-import { createTraefikSim } from '../../src/sim/traefik/index.js';
+import { createConsulSim } from '@drover/sim/consul';
+import { createTraefikSim } from '@drover/sim/traefik';
 import type { LoadedApp } from '../../src/spec/types.js';
 import { TEST_DEFAULTS } from '../core/render.helpers.js';
 

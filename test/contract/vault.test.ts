@@ -3,7 +3,7 @@
 // DROVER_CONTRACT_VAULT_ADDR and DROVER_CONTRACT_VAULT_TOKEN are set (the token needs write on secret/).
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
-import { createVaultSim } from '../../src/sim/vault/index.js';
+import { createVaultSim } from '@drover/sim/vault';
 
 interface Target {
   url: string;

@@ -9,7 +9,7 @@ import { parseConfig, type Config } from '../../src/config.js';
 import { nullLogger } from '../../src/core/logger.js';
 import { Controller } from '../../src/controller/index.js';
 import { Metrics } from '../../src/metrics.js';
-import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
+import { startSimCluster, type SimCluster } from '@drover/sim';
 import { FakeSource } from './harness.js';
 
 interface World {

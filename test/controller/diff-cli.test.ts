@@ -8,7 +8,7 @@ import { runDiff } from '../../src/cli/commands/diff.js';
 import { parseConfig } from '../../src/config.js';
 import { renderJob } from '../../src/core/render/index.js';
 import { loadAppDir } from '../../src/spec/index.js';
-import { createNomadSim } from '../../src/sim/nomad/index.js';
+import { createNomadSim } from '@drover/sim/nomad';
 import { appYaml } from './harness.js';
 
 async function setup(t: import('ava').ExecutionContext) {

@@ -12,7 +12,7 @@ import { nullLogger, type Logger } from '../../src/core/logger.js';
 import type { Scheduler } from '../../src/core/scheduler.js';
 import { Controller } from '../../src/controller/index.js';
 import { Metrics } from '../../src/metrics.js';
-import { createNomadSim, type NomadSim } from '../../src/sim/nomad/index.js';
+import { createNomadSim, type NomadSim } from '@drover/sim/nomad';
 import type { Snapshot, SnapshotSource, SourceState } from '../../src/source/types.js';
 
 export class FakeSource implements SnapshotSource {

@@ -17,8 +17,8 @@ import type { NomadApi } from '../../src/clients/types.js';
 import { nullLogger } from '../../src/core/logger.js';
 import type { Deployment, NomadJob } from '../../src/core/nomad-types.js';
 import { promoteApp, promotionTarget, type PromoteDeps } from '../../src/controller/promote.js';
-import { createNomadSim } from '../../src/sim/nomad/index.js';
-import { SimServer, type SimReply } from '../../src/sim/http.js';
+import { createNomadSim } from '@drover/sim/nomad';
+import { SimServer, type SimReply } from '@drover/sim/http';
 import { startHarness } from './harness.js';
 
 const OWNER = 'drover';

@@ -9,7 +9,7 @@ import { parseConfig } from '../../src/config.js';
 import { nullLogger } from '../../src/core/logger.js';
 import { Controller } from '../../src/controller/index.js';
 import { Metrics } from '../../src/metrics.js';
-import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
+import { startSimCluster, type SimCluster } from '@drover/sim';
 import { appYaml, FakeSource } from './harness.js';
 
 const TOKEN = 'root-token-never-shown';

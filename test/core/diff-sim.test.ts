@@ -7,7 +7,7 @@ import { renderJob } from '../../src/core/render/index.js';
 import type { NomadJob } from '../../src/core/nomad-types.js';
 import { parseConfig } from '../../src/config.js';
 import { loadAppDir } from '../../src/spec/index.js';
-import { createNomadSim } from '../../src/sim/nomad/index.js';
+import { createNomadSim } from '@drover/sim/nomad';
 
 async function withSim() {
   const sim = createNomadSim({ allocDelayMs: 5, namespaces: ['default', 'tenant-a', 'tenant-b', 'hashiqube', 'jails', 'prod'] });

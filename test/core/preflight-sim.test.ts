@@ -3,7 +3,7 @@
 import test from 'ava';
 import { VaultClient } from '../../src/clients/vault.js';
 import { preflight } from '../../src/core/preflight.js';
-import { createVaultSim, type VaultSim } from '../../src/sim/vault/index.js';
+import { createVaultSim, type VaultSim } from '@drover/sim/vault';
 
 const SECRET_VALUE = 's3cr3t-value-never-read';
 let sim: VaultSim;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { diffJob } from '../../src/core/diff.js';
 import { renderJob, specHash, withLegacyMeta } from '../../src/core/render/index.js';
 import type { JobDiff, NomadJob } from '../../src/core/nomad-types.js';
-import { createNomadSim } from '../../src/sim/nomad/index.js';
+import { createNomadSim } from '@drover/sim/nomad';
 import type { LoadedApp } from '../../src/spec/types.js';
 import { fixtureDefaults, loadApps } from './render.helpers.js';
 import type { ClusterDefaults } from '../../src/config.js';

@@ -8,7 +8,7 @@ import { decide, desiredApp } from '../../src/core/decide.js';
 import { diffJob } from '../../src/core/diff.js';
 import { NOMAD_UPDATE_DEFAULTS, renderJob, specHash } from '../../src/core/render/index.js';
 import type { JobDiff, NomadJob, PlanResponse } from '../../src/core/nomad-types.js';
-import { createNomadSim } from '../../src/sim/nomad/index.js';
+import { createNomadSim } from '@drover/sim/nomad';
 import type { ClusterDefaults } from '../../src/config.js';
 import { loadApps, TEST_DEFAULTS } from './render.helpers.js';
 

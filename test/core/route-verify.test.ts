@@ -9,10 +9,7 @@ import {
   expectedRoutersFromJob, expectedRoutersOfService, routeHealth, routeStatusUnreachable, routeStatusVerified, verifyRoutes, viewFromRawData,
   type RouteInstance, type RouteVerifyResult, type TraefikRawData,
 } from '../../src/core/route-verify.js';
-import { goJson, rawDataJson } from '../../src/sim/traefik/api.js';
-import { DEFAULT_ENTRYPOINTS } from '../../src/sim/traefik/index.js';
-import { buildProviderConfig, type ServiceItem } from '../../src/sim/traefik/provider.js';
-import { buildRuntime } from '../../src/sim/traefik/runtime.js';
+import { buildProviderConfig, buildRuntime, DEFAULT_ENTRYPOINTS, goJson, rawDataJson, type ServiceItem } from '@drover/sim/traefik';
 import type { AppSpec, LoadedApp } from '../../src/spec/types.js';
 import { TEST_DEFAULTS } from './render.helpers.js';
 

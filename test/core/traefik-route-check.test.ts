@@ -10,7 +10,7 @@ import type { NomadJob } from '../../src/core/nomad-types.js';
 import { renderJob } from '../../src/core/render/index.js';
 import { expectedRoutersFromJob, verifyRoutes } from '../../src/core/route-verify.js';
 import { observedFromConsul } from '../../src/core/verify.js';
-import { startSimCluster } from '../../src/sim/cluster.js';
+import { startSimCluster } from '@drover/sim';
 import type { AppSpec, LoadedApp } from '../../src/spec/types.js';
 import { TEST_DEFAULTS } from '../core/render.helpers.js';
 

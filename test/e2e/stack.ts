@@ -9,7 +9,7 @@ import type { Logger } from '../../src/core/logger.js';
 import type { AppStatus } from '../../src/core/status.js';
 import { signBody } from '../../src/http/signature.js';
 import { runDrover, type RunningDrover } from '../../src/main.js';
-import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
+import { startSimCluster, type SimCluster } from '@drover/sim';
 import { createRepo, type FileChanges, type TestRepo } from '../helpers/git.js';
 
 export const ADMIN_TOKEN = 'e2e-admin-token';

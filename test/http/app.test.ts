@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { LogFields, Logger } from '../../src/core/logger.js';
 import { signBody } from '../../src/http/signature.js';
 import { runDrover } from '../../src/main.js';
-import { startSimCluster } from '../../src/sim/cluster.js';
+import { startSimCluster } from '@drover/sim';
 import { createRepo } from '../helpers/git.js';
 
 const SECRET = 'e2e-webhook-secret';

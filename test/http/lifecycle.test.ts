@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/logger.js';
 import { runDrover } from '../../src/main.js';
-import { startSimCluster } from '../../src/sim/cluster.js';
+import { startSimCluster } from '@drover/sim';
 import { createRepo } from '../helpers/git.js';
 import { startHangingServer } from '../helpers/hanging-server.js';
 import { processesMentioning, until } from '../helpers/procs.js';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimCluster } from '../../src/sim/cluster.js';
+import { startSimCluster } from '@drover/sim';
 import { createRepo } from '../helpers/git.js';
 
 function runCli(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {

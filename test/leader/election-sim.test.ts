@@ -1,6 +1,6 @@
 // Leader election against the Consul simulator with shortened session TTLs (the sim's minimum lowered).
 import test from 'ava';
-import { createConsulSim, type ConsulSim } from '../../src/sim/consul/index.js';
+import { createConsulSim, type ConsulSim } from '@drover/sim/consul';
 import { trace } from './harness.js';
 import { cutOffLeader, destroyedSession, exactlyOneLeader, gracefulHandover, killedLeader, type Backend } from './scenarios.js';
 

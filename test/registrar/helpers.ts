@@ -9,10 +9,10 @@ import { renderJob } from '../../src/core/render/index.js';
 import type { NomadJob } from '../../src/core/nomad-types.js';
 import { DockerClient, NodeRegistrar, WeaveClient, type RegistrarPassStats } from '../../src/registrar/index.js';
 import { NOMAD_LABELS } from '../../src/registrar/docker.js';
-import { createConsulSim, type ConsulSim } from '../../src/sim/consul/index.js';
-import { createDockerSim, type DockerSim, type SimContainer } from '../../src/sim/docker/index.js';
-import { createNomadSim, type NomadSim } from '../../src/sim/nomad/index.js';
-import { createWeaveSim, type WeaveSim } from '../../src/sim/weave/index.js';
+import { createConsulSim, type ConsulSim } from '@drover/sim/consul';
+import { createDockerSim, type DockerSim, type SimContainer } from '@drover/sim/docker';
+import { createNomadSim, type NomadSim } from '@drover/sim/nomad';
+import { createWeaveSim, type WeaveSim } from '@drover/sim/weave';
 import type { AppSpec, LoadedApp } from '../../src/spec/types.js';
 import { TEST_DEFAULTS } from '../core/render.helpers.js';
 

@@ -10,8 +10,8 @@ import { parseRegistrarConfig } from '../../src/registrar/config.js';
 import { DockerClient, NOMAD_LABELS } from '../../src/registrar/docker.js';
 import { pickAddress, planSync, weaveSubnet } from '../../src/registrar/desired.js';
 import { WeaveClient } from '../../src/registrar/weave.js';
-import { createDockerSim } from '../../src/sim/docker/index.js';
-import { createWeaveSim } from '../../src/sim/weave/index.js';
+import { createDockerSim } from '@drover/sim/docker';
+import { createWeaveSim } from '@drover/sim/weave';
 
 test('config: defaults are off, the local docker socket and weave router', (t) => {
   const r = parseRegistrarConfig({});

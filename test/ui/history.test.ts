@@ -8,7 +8,7 @@ import type { AppStatus } from '../../src/core/status.js';
 import { History, type HistoryChange } from '../../src/controller/history.js';
 import { Controller } from '../../src/controller/index.js';
 import { Metrics } from '../../src/metrics.js';
-import { createNomadSim } from '../../src/sim/nomad/index.js';
+import { createNomadSim } from '@drover/sim/nomad';
 import { appYaml, FakeSource } from '../controller/harness.js';
 
 const clock = { t: Date.parse('2025-01-01T00:00:00Z'), now() { return this.t; } };

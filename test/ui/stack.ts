@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../src/core/logger.js';
 import type { AppStatus } from '../../src/core/status.js';
 import { runDrover, type RunningDrover } from '../../src/main.js';
-import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
+import { startSimCluster, type SimCluster } from '@drover/sim';
 import { createRepo, type FileChanges, type TestRepo } from '../helpers/git.js';
 import { getJson, until } from '../e2e/stack.js';
 

@@ -3,7 +3,7 @@
 // once; an index at or above it (even far above) blocks until the watched data changes or `wait`
 // runs out; index 0 never blocks. The sim applies `wait` exactly (Consul adds up to wait/16 jitter).
 import type { SimReply, SimRequest } from '../http.js';
-import { parseDurationMs } from '../../core/duration.js';
+import { parseGoDurationMs } from '../duration.js';
 import type { ConsulStore } from './store.js';
 
 const DEFAULT_WAIT_MS = 5 * 60_000;
@@ -29,7 +29,7 @@ export async function block(store: ConsulStore, req: SimRequest, watch: Blocking
   let waitMs = DEFAULT_WAIT_MS;
   const rawWait = req.query.get('wait');
   if (rawWait) {
-    const parsed = parseDurationMs(rawWait);
+    const parsed = parseGoDurationMs(rawWait);
     if (parsed === undefined) return { status: 400, text: 'Invalid wait time' };
     waitMs = Math.min(parsed, MAX_WAIT_MS);
   }

@@ -2,7 +2,7 @@
 // sessions with TTL and lock-delay, blocking queries, an optional ACL token, and the ServiceSink the
 // Nomad sim registers allocation services through. Speaks real HTTP on a SimServer (fault injection,
 // counters, /_sim/* controls). test/contract/ holds the facts it was checked against a real agent for.
-// This folder must not import drover's clients, controller or core logic (only core/duration).
+// Imports nothing of drover (the package imports nothing from src/; the lint holds it).
 import type { SimHandler } from '../http.js';
 import { SimServer, parseJsonBody } from '../http.js';
 import type { ServiceSink, SimServiceInstance } from '../service-sink.js';

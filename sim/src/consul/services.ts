@@ -8,7 +8,7 @@
 // The sim does not probe HTTP/TCP/gRPC checks: they start `passing` (or their given Status) and change
 // only through `PUT /_sim/consul/check/:id/status`.
 import { createHash } from 'node:crypto';
-import { parseDurationMs } from '../../core/duration.js';
+import { parseGoDurationMs } from '../duration.js';
 import type { SimServiceInstance } from '../service-sink.js';
 import type { ConsulContext } from './context.js';
 
@@ -263,9 +263,9 @@ export function parseCheck(raw: unknown, svc: { id: string; name: string }, posi
   const type = str('HTTP') ? 'http' : str('TCP') ? 'tcp' : str('GRPC') ? 'grpc' : 'ttl';
   let ttlMs = 0;
   if (type === 'ttl') {
-    ttlMs = parseDurationMs(str('TTL')) ?? 0;
+    ttlMs = parseGoDurationMs(str('TTL')) ?? 0;
     if (!(ttlMs > 0)) return 'Invalid check: TTL must be > 0 for TTL checks';
-  } else if (!((parseDurationMs(str('Interval')) ?? 0) > 0)) {
+  } else if (!((parseGoDurationMs(str('Interval')) ?? 0) > 0)) {
     return 'Invalid check: Interval must be > 0 for Script, HTTP, or TCP checks';
   }
   const status = str('Status') || (type === 'ttl' ? 'critical' : 'passing');

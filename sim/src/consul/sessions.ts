@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SimServer } from '../http.js';
 import { parseJsonBody } from '../http.js';
-import { parseDurationMs } from '../../core/duration.js';
+import { parseGoDurationMs } from '../duration.js';
 import { block, consulHeaders } from './blocking.js';
 import type { ConsulContext } from './context.js';
 
@@ -49,7 +49,7 @@ export class SessionTable {
     const ttl = typeof body.TTL === 'string' ? body.TTL : '';
     let ttlMs = 0;
     if (ttl !== '') {
-      const parsed = parseDurationMs(ttl);
+      const parsed = parseGoDurationMs(ttl);
       if (parsed === undefined) return { status: 500, text: `Session TTL '${ttl}' invalid: time: ${/^\d+(\.\d*)?$/.test(ttl) ? 'missing unit in' : 'invalid'} duration "${ttl}"` };
       if (parsed !== 0 && (parsed < this.opts.minTtlMs || parsed > MAX_TTL_MS)) {
         return { status: 500, text: `Invalid Session TTL '${Math.round(parsed * 1e6)}', must be between [${formatGo(this.opts.minTtlMs)}=24h0m0s]` };
@@ -127,7 +127,7 @@ function parseLockDelay(v: unknown): number | string {
   if (v === undefined || v === null || v === '') return DEFAULT_LOCK_DELAY_MS;
   if (typeof v === 'number') return v < 1000 ? v * 1000 : v / 1e6;
   if (typeof v !== 'string') return 'LockDelay must be a duration';
-  const ms = parseDurationMs(v);
+  const ms = parseGoDurationMs(v);
   if (ms === undefined) return `time: ${/^\d+(\.\d*)?$/.test(v) ? 'missing unit in' : 'invalid'} duration "${v}"`;
   return ms;
 }

@@ -2,7 +2,7 @@
 // primitives non-contextually (changed fields only), nested objects contextually (an edited object
 // lists its unchanged fields as "None"), lists of objects matched by name, string lists as sets,
 // driver Config flattened into `key[i]` paths. Plus the scheduler's annotations.
-import type { DiffType, FieldDiff, JobDiff, ObjectDiff, TaskDiff, TaskGroupDiff } from '../../core/nomad-types.js';
+import type { DiffType, FieldDiff, JobDiff, ObjectDiff, TaskDiff, TaskGroupDiff } from './types.js';
 import { deepEqual, isObj, type Obj } from './util.js';
 
 const JOB_SKIP = new Set(['ID', 'Status', 'StatusDescription', 'Version', 'Stable', 'CreateIndex', 'ModifyIndex', 'JobModifyIndex', 'Update',

@@ -1,6 +1,6 @@
 // Evaluations in the simulated Nomad: the structs.Evaluation shape (field order as Nomad encodes it),
 // the events their changes publish, and GET /v1/job/:id/evaluations and /v1/evaluation/:id.
-import type { NomadEvent } from '../../core/nomad-types.js';
+import type { NomadEvent } from './types.js';
 import type { SimReply, SimRequest } from '../http.js';
 import { authorize, blocking, queryNs, readHeaders, text, type RouteContext } from './api-common.js';
 import { uuid, type Obj } from './util.js';

@@ -3,7 +3,7 @@
 // `namespace=*` is expanded once, when the stream opens (nomad/event_endpoint.go validateACL): a
 // namespace created later gets no events on that stream, as on a real agent.
 import type { ServerResponse } from 'node:http';
-import type { EventFrame, NomadEvent } from '../../core/nomad-types.js';
+import type { EventFrame, NomadEvent } from './types.js';
 import type { SimReply, SimRequest } from '../http.js';
 import type { NomadState } from './state.js';
 

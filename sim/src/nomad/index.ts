@@ -2,8 +2,8 @@
 // from shared/reference/nomad-canonical.md and nomad-wire-shapes.md and checked against a real 2.0.5
 // agent. Owns namespaces, jobs and versions, evaluations, allocations, deployments, variables, native
 // services and the event stream; Consul-provider services go to a ServiceSink.
-// Must not import drover's clients or core logic beyond the shared Nomad types.
-import type { NomadJob } from '../../core/nomad-types.js';
+// Imports nothing of drover: its wire types are its own (./types.ts), from shared/reference/.
+import type { StoredJob } from './types.js';
 import { SimServer } from '../http.js';
 import type { SimAclToken } from './api-common.js';
 import type { ServiceSink } from '../service-sink.js';
@@ -15,6 +15,9 @@ import { NomadState } from './state.js';
 import { clone } from './util.js';
 
 export type { SimAclToken, VariableCapability } from './api-common.js';
+export type { AllocRuntime, SimNode } from './scheduler.js';
+export type * from './types.js';
+export { DEFAULT_DRIVERS };
 
 export interface NomadSimOptions {
   region?: string;
@@ -57,7 +60,7 @@ export interface NomadSim {
   restart(): void;
   /** a running allocation fails, is lost or recovers on its client, the job untouched (see Scheduler.setClientStatus) */
   setAllocClientStatus(allocId: string, status: 'running' | 'failed' | 'lost'): boolean;
-  getJob(namespace: string, id: string): NomadJob | undefined;
+  getJob(namespace: string, id: string): StoredJob | undefined;
   raftIndex(): number;
   /** accepted writes: job register/deregister, variable put/delete, namespace upsert/delete, deployment promote/fail */
   writeCount(): number;
@@ -128,7 +131,7 @@ export function createNomadSim(opts: NomadSimOptions = {}): NomadSim {
     },
     getJob(namespace, id) {
       const j = state.job(namespace, id);
-      return j ? (clone(j) as unknown as NomadJob) : undefined;
+      return j ? (clone(j) as unknown as StoredJob) : undefined;
     },
     raftIndex: () => state.raftIndex(),
     writeCount: () => state.writes,

@@ -1,6 +1,6 @@
 // The plan endpoint's per-group `Updates` annotation (scheduler/annotate.go): the reconciler's
 // DesiredTGUpdates under their plan names, non-zero counts only.
-import type { JobDiff } from '../../core/nomad-types.js';
+import type { JobDiff } from './types.js';
 import type { Desired } from './reconcile.js';
 
 export function annotate(diff: JobDiff | null, desired: Record<string, Desired>): void {

@@ -8,7 +8,7 @@
 // evaluation. Services are registered per running task (Consul provider through the ServiceSink,
 // Nomad provider in this sim). Time: allocDelayMs to run, deploymentDelayMs before the first health
 // report, and job durations (min_healthy_time, healthy_deadline, progress_deadline) × timeScale.
-import type { NomadEvent } from '../../core/nomad-types.js';
+import type { NomadEvent } from './types.js';
 import type { ServiceSink, SimServiceCheck } from '../service-sink.js';
 import { evalEvent, isTerminalEval, newEval, ZERO_TIME } from './evals.js';
 import { storeJob } from './jobstore.js';

@@ -2,9 +2,8 @@
 // empty state starts it again from 1), per-table indexes (what blocking queries return), namespaces,
 // jobs and their versions, evaluations, allocations, deployments, scaling policies, variables, native
 // service registrations, and the bounded event buffer the event stream replays from.
-import type { NomadServiceRegistration } from '../../core/nomad-types.js';
 import { EventEmitter } from 'node:events';
-import type { EventFrame, NomadEvent } from '../../core/nomad-types.js';
+import type { EventFrame, NomadEvent, ServiceRegistration } from './types.js';
 import { GroupedMap } from './grouped-map.js';
 import type { Obj } from './util.js';
 
@@ -59,8 +58,7 @@ export interface SimVariable {
   Items: Record<string, string>;
 }
 
-/** The registration record is the API's own shape (src/core/nomad-types.ts). */
-export type ServiceRegistration = NomadServiceRegistration;
+export type { ServiceRegistration } from './types.js';
 
 export const EVENT_BUFFER = 100;
 

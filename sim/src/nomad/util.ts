@@ -1,5 +1,5 @@
 // Small helpers for the simulated Nomad: Go-style durations, deep equality, copies and ids.
-import { parseDurationMs } from '../../core/duration.js';
+import { parseGoDurationMs } from '../duration.js';
 import { randomUUID } from 'node:crypto';
 
 export type Obj = Record<string, unknown>;
@@ -25,9 +25,9 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 export const uuid = (): string => randomUUID();
 
-/** Go's time.ParseDuration, in milliseconds; undefined when malformed (one parser for all of drover). */
+/** Go's time.ParseDuration, in milliseconds; undefined when malformed (the simulator's own parser, ../duration.ts). */
 export function parseGoDuration(s: string): number | undefined {
-  return parseDurationMs(s);
+  return parseGoDurationMs(s);
 }
 
 /** Nanoseconds as a Consul duration string ("10s", "500ms"). */

@@ -8,7 +8,7 @@
 // simulated Consul and Nomad nothing (their request counters and injected faults stay the tests').
 // Like Traefik it keeps the last configuration of a provider whose read failed.
 // /_sim/traefik/refresh reads the providers now; /_sim/traefik/log shows what Traefik would have logged.
-// This folder must not import drover's clients, controller or core logic.
+// Imports nothing of drover (the package imports nothing from src/; the lint holds it).
 import { SimServer } from '../http.js';
 import { registerApiRoutes } from './api.js';
 import { buildProviderConfig, type DynamicConfig, type MergeConflict, type ProviderKind, type ProviderLog } from './provider.js';
@@ -16,6 +16,11 @@ import { buildRuntime, type EntryPointSpec, type RuntimeConfig } from './runtime
 import { readConsulItems, readNomadItems, type ConsulSource, type NomadSource } from './sources.js';
 
 export type { EntryPointSpec } from './runtime.js';
+// The model itself, for tests that check drover's expectations against what Traefik would build from a catalog:
+// labels → a provider's dynamic configuration → the runtime view → the API's JSON.
+export { buildProviderConfig, type ServiceItem } from './provider.js';
+export { buildRuntime } from './runtime.js';
+export { goJson, rawDataJson } from './api.js';
 
 export interface TraefikSimOptions {
   /** the consulCatalog provider reads this Consul (off when absent) */

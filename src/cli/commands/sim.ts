@@ -1,9 +1,41 @@
 // `drover sim`: runs the simulated Nomad, Consul and Vault on loopback until SIGINT/SIGTERM, and prints
 // the addresses and the environment lines that point drover (or the nomad/consul CLIs) at them.
+// The simulator is its own development package (@drover/sim, sim/ in the repository), absent from production
+// installs and the image; this is the only module of src/ that may load it, and only when the command runs
+// (the lint holds both).
 import type { Command } from 'commander';
 import { parseDurationMs } from '../../core/duration.js';
-import { startSimCluster } from '../../sim/cluster.js';
-import { DEFAULT_DRIVERS } from '../../sim/nomad/scheduler.js';
+
+const SIMULATOR_PACKAGE = '@drover/sim';
+
+/**
+ * What this command uses of the simulator package. Declared here rather than imported so that drover compiles
+ * where the package is absent (the image); test/cli/sim.test.ts checks that the package still fits it.
+ */
+export interface SimulatorApi {
+  startSimCluster(opts: {
+    host: string; nomadPort: number; consulPort: number; vaultPort: number; traefikPort: number; allocDelayMs?: number; vaultToken: string;
+    nomad: { namespaces: string[]; drivers?: string[]; nomadVersion: string; timeScale: number };
+  }): Promise<{ urls: Record<'nomad' | 'consul' | 'vault' | 'traefik' | 'docker' | 'weave', string>; close(): Promise<void> }>;
+}
+
+export const SIMULATOR_NOT_INSTALLED =
+  'drover sim: the simulator is not installed here (it is the development package @drover/sim, left out of production installs and the image); run it from a clone of the drover repository: npm ci && npm run sim';
+
+/** The simulator package, or undefined when it is not installed; any other failure to load it is thrown. */
+export async function loadSimulator(specifier: string = SIMULATOR_PACKAGE): Promise<SimulatorApi | undefined> {
+  try {
+    // A specifier the compiler does not resolve: the image is built without the package.
+    return (await import(specifier)) as SimulatorApi;
+  } catch (e) {
+    const err = e as { code?: unknown; message?: unknown };
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND' || typeof err.message !== 'string') throw e;
+    if (err.message.startsWith(`Cannot find package '${specifier}'`)) return undefined;
+    // Installed (the workspace link is there) but its compiled entry point is missing.
+    if (err.message.includes(`/${specifier}/dist/`)) throw new Error(`${specifier} is installed but not built: run npm run build (or run drover from its sources)`);
+    throw e;
+  }
+}
 
 interface SimFlags {
   host: string;
@@ -13,7 +45,7 @@ interface SimFlags {
   traefikPort: string;
   allocDelay: string;
   namespaces: string;
-  drivers: string;
+  drivers?: string;
   nomadVersion: string;
   timeScale: string;
 }
@@ -32,10 +64,16 @@ export function registerSim(program: Command): void {
     .option('--alloc-delay <duration>', 'how long a simulated allocation takes to start, e.g. 200ms', '200ms')
     // Nomad refuses jobs in a namespace that does not exist; the examples use `default` and `tenant-b` (seed 003).
     .option('--namespaces <list>', 'Nomad namespaces that exist, comma-separated', 'default,tenant-b')
-    .option('--drivers <list>', 'task drivers the simulated node has, comma-separated (a task needing another stays unplaced)', DEFAULT_DRIVERS.join(','))
+    .option('--drivers <list>', "task drivers the simulated node has, comma-separated (a task needing another stays unplaced; default: every driver the simulator knows)")
     .option('--nomad-version <version>', 'the Nomad version the simulated agent reports in /v1/agent/self, e.g. 1.9.7', '2.0.5')
     .option('--time-scale <factor>', 'wall-clock time per simulated second for update-block durations (min_healthy_time, deadlines); 0 = instant, deadlines off', '0.01')
     .action(async (flags: SimFlags) => {
+      const simulator = await loadSimulator();
+      if (!simulator) {
+        process.stderr.write(`${SIMULATOR_NOT_INSTALLED}\n`);
+        process.exitCode = 1;
+        return;
+      }
       const problems: string[] = [];
       const port = (flag: string, v: string) => {
         const n = Number(v);
@@ -51,14 +89,14 @@ export function registerSim(program: Command): void {
       const namespaces = flags.namespaces.split(',').map((n) => n.trim()).filter(Boolean);
       for (const n of namespaces) if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(n)) problems.push(`--namespaces: "${n}" is not a valid namespace name`);
       if (!namespaces.includes('default')) namespaces.unshift('default');
-      const drivers = flags.drivers.split(',').map((d) => d.trim()).filter(Boolean);
-      for (const d of drivers) if (!/^[a-z0-9][a-z0-9_-]*$/.test(d)) problems.push(`--drivers: "${d}" is not a driver name`);
+      const drivers = flags.drivers?.split(',').map((d) => d.trim()).filter(Boolean);
+      for (const d of drivers ?? []) if (!/^[a-z0-9][a-z0-9_-]*$/.test(d)) problems.push(`--drivers: "${d}" is not a driver name`);
       if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(flags.nomadVersion)) problems.push(`--nomad-version: "${flags.nomadVersion}" is not a version like 2.0.5`);
       const timeScale = Number(flags.timeScale);
       if (!/^\d+(\.\d+)?$/.test(flags.timeScale) || !(timeScale <= 1)) problems.push(`--time-scale: "${flags.timeScale}" is not a factor between 0 and 1`);
       if (problems.length) throw new Error(problems.join('; '));
 
-      const cluster = await startSimCluster({
+      const cluster = await simulator.startSimCluster({
         host: flags.host, nomadPort, consulPort, vaultPort, traefikPort, allocDelayMs, vaultToken: VAULT_TOKEN,
         nomad: { namespaces, drivers, nomadVersion: flags.nomadVersion, timeScale },
       });
