@@ -5,7 +5,7 @@
 import type { ClusterDefaults } from '../config.js';
 import { renderJob, specHash } from '../core/render/index.js';
 import type { NomadJob } from '../core/nomad-types.js';
-import { createIncrementalLoader, type IncrementalLoader } from '../spec/index.js';
+import { createIncrementalLoader, type IncrementalLoader } from '../source/spec-files.js';
 import type { AppManifest, LoadedApp } from '../spec/types.js';
 
 export class SnapshotCache {

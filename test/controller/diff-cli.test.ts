@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { runDiff } from '../../src/cli/commands/diff.js';
 import { parseConfig } from '../../src/config.js';
 import { renderJob } from '../../src/core/render/index.js';
-import { loadAppDir } from '../../src/spec/index.js';
+import { loadAppDir } from '../../src/source/spec-files.js';
 import { createNomadSim } from '@drover/sim/nomad';
 import { appYaml } from './harness.js';
 

@@ -15,7 +15,8 @@ import { nullLogger } from '../../src/core/logger.js';
 import type { NomadJob } from '../../src/core/nomad-types.js';
 import { isChange } from '../../src/core/plan.js';
 import { renderJob, specHash } from '../../src/core/render/index.js';
-import { loadAppDir, loadAppTexts } from '../../src/spec/index.js';
+import { loadAppTexts } from '../../src/spec/index.js';
+import { loadAppDir } from '../../src/source/spec-files.js';
 import { appYaml, startHarness } from './harness.js';
 
 const NAMES = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5'];

@@ -68,7 +68,7 @@ test('an injected loader bypasses the cache: every app is rendered from what it 
   const records = new Map<string, AppRecord>();
   const metrics = new Metrics();
   const dir = snapshot(t, { 'a.yaml': appYaml('a') });
-  const { loadAppDir } = await import('../../src/spec/index.js');
+  const { loadAppDir } = await import('../../src/source/spec-files.js');
   const load = (d: string, c: Config['cluster']) => loadAppDir(d, c);
   await applySnapshot({ dir, revision: 'r1', config, records, metrics, logger: silent, load });
   const job = records.get('default/a')!.desired;

@@ -6,7 +6,7 @@ import { diffJob } from '../../src/core/diff.js';
 import { renderJob } from '../../src/core/render/index.js';
 import type { NomadJob } from '../../src/core/nomad-types.js';
 import { parseConfig } from '../../src/config.js';
-import { loadAppDir } from '../../src/spec/index.js';
+import { loadAppDir } from '../../src/source/spec-files.js';
 import { createNomadSim } from '@drover/sim/nomad';
 
 async function withSim() {

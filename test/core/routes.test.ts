@@ -3,7 +3,7 @@
 // are built directly, past validation, to show what the cross-app rules protect against.
 import test from 'ava';
 import { matchRequest, routeTable, type RouteOutcome } from '../../src/core/routes.js';
-import { loadAppDir } from '../../src/spec/index.js';
+import { loadAppDir } from '../../src/source/spec-files.js';
 import type { AppSpec, LoadedApp } from '../../src/spec/types.js';
 import { TEST_DEFAULTS } from './render.helpers.js';
 

@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config.js';
-import { createIncrementalLoader, loadAppDir, type LoadResult } from '../../src/spec/index.js';
+import type { LoadResult } from '../../src/spec/index.js';
+import { createIncrementalLoader, loadAppDir } from '../../src/source/spec-files.js';
 
 const defaults = parseConfig({}).cluster;
 const app = (name: string, spec = '  image: nginx\n  port: 8080\n', meta = '') =>

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../src/config.js';
-import { DEFAULT_LIMITS, loadAppDir, loadAppTexts, problemToString, type LoadResult } from '../../src/spec/index.js';
+import { DEFAULT_LIMITS, loadAppTexts, problemToString, type LoadResult } from '../../src/spec/index.js';
+import { loadAppDir } from '../../src/source/spec-files.js';
 import { openApiToJsonSchema } from '../../src/spec/schema.js';
 
 const defaults = parseConfig({}).cluster;

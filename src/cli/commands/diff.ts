@@ -21,7 +21,8 @@ import { AppliedStore } from '../../controller/applied-store.js';
 import type { DesiredState } from '../../controller/desired.js';
 import { planPrunePass } from '../../controller/prune-pass.js';
 import { renderApp } from '../../controller/snapshot-cache.js';
-import { loadAppDir, problemToString } from '../../spec/index.js';
+import { problemToString } from '../../spec/index.js';
+import { loadAppDir } from '../../source/spec-files.js';
 import { systemClock } from '../../core/clock.js';
 
 const run = promisify(execFile);

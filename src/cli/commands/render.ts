@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { clusterDefaultsFromEnv, type ClusterDefaults } from '../../config.js';
 import { isDroverError } from '../../core/errors.js';
 import { formatJobs, renderJob } from '../../core/render/index.js';
-import { loadAppDir, loadAppFile } from '../../spec/index.js';
+import { loadAppDir, loadAppFile } from '../../source/spec-files.js';
 import { problemToString, type LoadResult } from '../../spec/types.js';
 
 export interface RenderOutcome {

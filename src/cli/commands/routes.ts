@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { clusterDefaultsFromEnv, type ClusterDefaults } from '../../config.js';
 import { isDroverError } from '../../core/errors.js';
 import { matchRequest, routeTable, type RouteOutcome, type RouteRow } from '../../core/routes.js';
-import { loadAppDir, loadAppFile } from '../../spec/index.js';
+import { loadAppDir, loadAppFile } from '../../source/spec-files.js';
 import { problemToString, type LoadResult } from '../../spec/types.js';
 
 export interface RoutesOptions {

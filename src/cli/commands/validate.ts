@@ -5,7 +5,8 @@ import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { clusterDefaultsFromEnv, type ClusterDefaults } from '../../config.js';
 import { isDroverError } from '../../core/errors.js';
-import { loadAppDir, loadAppFile, problemToString, type LoadResult } from '../../spec/index.js';
+import { problemToString, type LoadResult } from '../../spec/index.js';
+import { loadAppDir, loadAppFile } from '../../source/spec-files.js';
 
 export interface ValidateOptions {
   format?: 'text' | 'json';
