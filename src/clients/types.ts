@@ -3,6 +3,7 @@
 import type {
   AllocListStub, Deployment, EventFrame, JobListStub, NomadJob, NomadServiceRegistration, PlanResponse, RegisterResponse,
 } from '../core/nomad-types.js';
+import type { ConsulHealthEntry } from '../core/consul-types.js';
 
 export interface Indexed<T> {
   value: T;
@@ -122,11 +123,7 @@ export interface ConsulCatalogEntry {
   [k: string]: unknown;
 }
 
-export interface ConsulHealthEntry {
-  Node: { Node: string; Address: string; [k: string]: unknown };
-  Service: { ID: string; Service: string; Tags: string[] | null; Address: string; Port: number; Meta: Record<string, string> | null; [k: string]: unknown };
-  Checks: { CheckID: string; Name: string; Status: string; ServiceID: string; [k: string]: unknown }[];
-}
+export type { ConsulHealthEntry } from '../core/consul-types.js';
 
 export interface ConsulKVPair {
   Key: string;
@@ -153,10 +150,7 @@ export interface ConsulApi {
   ping(opts?: { signal?: AbortSignal }): Promise<void>;
 }
 
-export interface VaultApi {
-  /** true when the KV v2 metadata of `path` (e.g. `secret/data/app` or `secret/app`) exists. Values are never read. */
-  secretExists(path: string): Promise<boolean>;
-}
+export type { VaultApi } from '../core/preflight.js';
 
 /** Observes every upstream request, for `drover_upstream_requests_total` and its duration histogram. */
 export interface UpstreamObserver {

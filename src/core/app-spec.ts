@@ -1,4 +1,5 @@
-// The App spec as TypeScript types. crds/app.yaml is the single source of truth for the rules;
+// The App spec as TypeScript types, in core because core renders from them (core imports nothing from
+// src/spec; spec re-exports these). crds/app.yaml is the single source of truth for the rules;
 // test/spec/schema-types.test.ts checks that every property here exists in the CRD schema and back.
 
 export const API_VERSION = 'drover.io/v1alpha1';

@@ -6,7 +6,7 @@ import { diffJob, type JobDiffResult } from './diff.js';
 import type { AppliedRecord } from './memory.js';
 import type { NomadJob } from './nomad-types.js';
 import { unsupportedByNomad, type NomadVersion } from './nomad-version.js';
-import type { LoadedApp } from '../spec/types.js';
+import type { LoadedApp } from './app-spec.js';
 
 export const META_MANAGED = 'drover.managed';
 export const META_OWNER = 'drover.owner';

@@ -2,10 +2,15 @@
 // it reads exists and is readable by drover's token — otherwise Nomad would place allocations that
 // hang in "template: missing secret". Planning is pure; `preflight` only calls VaultApi.secretExists,
 // which reads KV v2 metadata, never values. Messages name paths only.
-import type { VaultApi } from '../clients/types.js';
+import type { AppManifest } from './app-spec.js';
 import { DroverError, isDroverError } from './errors.js';
 import type { NomadJob } from './nomad-types.js';
-import type { AppManifest } from '../spec/types.js';
+
+/** What the pre-flight asks of Vault; src/clients/vault.ts implements it (core imports no client). */
+export interface VaultApi {
+  /** true when the KV v2 metadata of `path` (e.g. `secret/data/app` or `secret/app`) exists. Values are never read. */
+  secretExists(path: string): Promise<boolean>;
+}
 
 export interface PreflightResult {
   ok: boolean;

@@ -12,8 +12,8 @@
 //   DomainMatchHostExpression), Path compares equal and PathPrefix is a plain string prefix of the routing
 //   path, in which every percent-encoded character but the reserved ones is decoded
 //   (pkg/muxer/http/matcher.go path/pathPrefix, mux.go withRoutingPath).
-import type { ClusterDefaults } from '../config.js';
-import type { LoadedApp } from '../spec/types.js';
+import type { ClusterDefaults } from './cluster-defaults.js';
+import type { LoadedApp } from './app-spec.js';
 import { portRoutings, type PathMatch, type PortLabel } from './render/traefik.js';
 
 export interface RouteRow {

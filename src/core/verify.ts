@@ -12,7 +12,7 @@
 // - Nomad-native registrations carry no check status; they count as passing.
 // - Instances are matched by service name only, so another job registering the same name inflates the count.
 import ipaddr from 'ipaddr.js';
-import type { ConsulHealthEntry } from '../clients/types.js';
+import type { ConsulHealthEntry } from './consul-types.js';
 import type { AllocListStub, NomadJob, NomadService, NomadServiceRegistration } from './nomad-types.js';
 
 export type InstanceState = 'passing' | 'warning' | 'critical' | 'missing';

@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { basename, dirname, join } from 'node:path';
-import type { ClusterDefaults } from '../config.js';
+import type { ClusterDefaults } from '../core/cluster-defaults.js';
 import { DroverError } from '../core/errors.js';
 import { resolveLimits, SpecLoader, type FileEntry, type LoadLimits, type LoadResult } from '../spec/index.js';
 import { errCode, walkSpecDir } from './walk.js';

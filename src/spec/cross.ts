@@ -13,7 +13,7 @@
 //   namespace and matches names case-insensitively (a real Consul 1.8.7 answers
 //   /v1/catalog/service/web with instances registered as `Web`: test/spec/cross-consul-real.test.ts), so their instances, health and DNS
 //   answers mix; Nomad's own catalog is per namespace.
-import type { ClusterDefaults } from '../config.js';
+import type { ClusterDefaults } from '../core/cluster-defaults.js';
 import { consulServiceNames } from '../core/render/services.js';
 import { portPlans, type RouterPlan } from '../core/render/traefik.js';
 import type { AppManifest } from './types.js';

@@ -1,8 +1,8 @@
 // The spec package: parse and validate App YAML given as {file, text}, against the CRD schema and drover's
 // rules, and report every problem with file:line:col and field path. It reads no files: finding and reading
 // them (a directory walk, a single file, the incremental loader of snapshots) is the source side's
-// (src/source/spec-files.ts). Imports only config types, core/duration and core/errors.
-import type { ClusterDefaults } from '../config.js';
+// (src/source/spec-files.ts). Imports only core (types, duration, errors), never config: config imports spec.
+import type { ClusterDefaults } from '../core/cluster-defaults.js';
 import type { LoadResult } from './types.js';
 import type { LoadLimits } from './limits.js';
 import { SpecLoader } from './load.js';

@@ -1,7 +1,7 @@
 // Parse + validate a set of spec files into a LoadResult, in this order: YAML → schema (ajv) → semantic
 // rules → cross-app rules. One bad document never hides another's result; a file that could not be read
 // at all is listed in brokenFiles so the controller never prunes what it last defined.
-import type { ClusterDefaults } from '../config.js';
+import type { ClusterDefaults } from '../core/cluster-defaults.js';
 import { API_VERSION, KIND, type AppManifest, type LoadedApp, type LoadResult, type Problem } from './types.js';
 import { resolveLimits, type LoadLimits } from './limits.js';
 import { parseYamlFile, type Locate, type ParsedDoc } from './parse.js';

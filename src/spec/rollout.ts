@@ -4,7 +4,7 @@
 // deployments off: scheduler/reconciler/reconcile_cluster.go createDeployment). Each rule is checked on the
 // effective values — app, else cluster default, else Nomad's default — and reported on the field to change:
 // an app's own field when it takes part, else the cluster variable (checked once, at start). Pure.
-import type { ClusterDefaults, RolloutDefaults } from '../config.js';
+import type { ClusterDefaults, RolloutDefaults } from '../core/cluster-defaults.js';
 import { parseDurationNs } from '../core/duration.js';
 import {
   formatNs, NOMAD_KILL_TIMEOUT_NS, resolveRollout, type ResolvedField, type ResolvedRollout, type RolloutField,

@@ -1,7 +1,7 @@
 // Semantic rules for one App that passed the schema: relations between fields and checks a JSON Schema
 // cannot express (label keys, env names, CIDR arithmetic, durations, driver allow-list). Pure: the loader
 // turns the returned field paths into file:line:col.
-import type { ClusterDefaults } from '../config.js';
+import type { ClusterDefaults } from '../core/cluster-defaults.js';
 import { parseDurationNs } from '../core/duration.js';
 import type { AppManifest, AppSpec } from './types.js';
 import type { FieldProblem } from './messages.js';

@@ -1,4 +1,4 @@
-// crds/app.yaml is the single source of truth; src/spec/types.ts must describe the same tree. This reads
+// crds/app.yaml is the single source of truth; src/core/app-spec.ts (re-exported by src/spec/types.ts) must describe the same tree. This reads
 // the TypeScript interfaces with the compiler API and compares their property paths with the schema's,
 // both ways, and checks the schema's own hygiene (descriptions, closed objects, a real CRD).
 import test from 'ava';
@@ -8,7 +8,7 @@ import ts from 'typescript';
 import { appCrd, appJsonSchema, crdOpenApiSchema } from '../../src/spec/schema.js';
 
 type Json = Record<string, any>;
-const TYPES = fileURLToPath(new URL('../../src/spec/types.ts', import.meta.url));
+const TYPES = fileURLToPath(new URL('../../src/core/app-spec.ts', import.meta.url));
 
 /** Property paths of the TS interfaces reachable from AppManifest, e.g. `spec.vault.secrets[].path`. */
 function typePaths(): Set<string> {

@@ -5,9 +5,9 @@
 // Nomad's defaults so the diff against a live job does not flap, and the update block only carries what
 // spec.rollout or a DROVER_ROLLOUT_* default sets (update.ts).
 // Must not import: node:fs, node:http, @nestjs/*, anything under src/clients, src/controller or src/cli.
-import type { ClusterDefaults } from '../../config.js';
+import type { ClusterDefaults } from '../cluster-defaults.js';
 import type { NomadJob, NomadNetwork, NomadPort, NomadTaskGroup } from '../nomad-types.js';
-import type { AppSpec, LoadedApp } from '../../spec/types.js';
+import type { AppSpec, LoadedApp } from '../app-spec.js';
 import { ownershipMeta, sortedRecord } from './meta.js';
 import { registersItself, registrarServices, renderServices, WEAVE_SERVICES_META } from './services.js';
 import { renderTask } from './task.js';

@@ -3,8 +3,8 @@
 import { parseDurationNs } from '../duration.js';
 import { DroverError } from '../errors.js';
 import type { NomadCheck, NomadService } from '../nomad-types.js';
-import type { ClusterDefaults } from '../../config.js';
-import type { AppSpec, HealthSpec } from '../../spec/types.js';
+import type { ClusterDefaults } from '../cluster-defaults.js';
+import type { AppSpec, HealthSpec } from '../app-spec.js';
 import { portRoutings, portTags, type PortLabel } from './traefik.js';
 
 const DEFAULT_INTERVAL_NS = 10e9;

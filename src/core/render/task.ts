@@ -2,8 +2,8 @@
 // block with its env template. Keys of free-form maps (Config, Env) are emitted sorted so the JSON
 // is byte-stable; empty maps and lists are left out because Nomad turns them into null.
 import type { NomadTask, NomadTemplate, NomadVault } from '../nomad-types.js';
-import type { ClusterDefaults } from '../../config.js';
-import type { AppSpec, VaultSpec } from '../../spec/types.js';
+import type { ClusterDefaults } from '../cluster-defaults.js';
+import type { AppSpec, VaultSpec } from '../app-spec.js';
 import { sortedRecord } from './meta.js';
 
 const DEFAULT_CPU_MHZ = 100;

@@ -23,8 +23,8 @@
 // instances of equal Consul names in other namespaces would share.
 import { hash } from 'node:crypto';
 import { DroverError } from '../errors.js';
-import type { ClusterDefaults } from '../../config.js';
-import type { AppSpec, GrpcSpec, IngressSpec } from '../../spec/types.js';
+import type { ClusterDefaults } from '../cluster-defaults.js';
+import type { AppSpec, GrpcSpec, IngressSpec } from '../app-spec.js';
 
 export type PortLabel = 'http' | 'grpc';
 

@@ -4,10 +4,10 @@
 // block with those defaults overlaid by what is rendered (src/core/diff.ts), so a field git removes goes back
 // to Nomad's default. With nothing set anywhere no block is rendered at all: jobs of apps without a rollout
 // strategy are byte-identical to what drover rendered before spec.rollout existed.
-import type { ClusterDefaults, RolloutDefaults } from '../../config.js';
+import type { ClusterDefaults, RolloutDefaults } from '../cluster-defaults.js';
 import { parseDurationNs } from '../duration.js';
 import { DroverError } from '../errors.js';
-import type { AppSpec, RolloutHealthCheck, RolloutSpec } from '../../spec/types.js';
+import type { AppSpec, RolloutHealthCheck, RolloutSpec } from '../app-spec.js';
 
 /** Nomad's UpdateStrategy in API form; durations are integer nanoseconds. */
 export interface NomadUpdateStrategy {
