@@ -4,7 +4,11 @@
 // a part built alone in a test); this file imports no Nest, so the controller, source, leader and
 // registrar can default to it. Delays longer than Node's 32-bit limit run as a chain of shorter steps,
 // so none can overflow.
+import type { Clock } from './core/clock.js';
 import { MAX_TIMER_MS, timerDelay, type Scheduler, type Timer } from './core/scheduler.js';
+
+/** The real clock, for code that takes a Clock outside tests (core only declares the interface). */
+export const systemClock: Clock = { now: () => Date.now() };
 
 /** The part of SchedulerRegistry the scheduler uses. */
 export interface TimerRegistry {

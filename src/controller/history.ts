@@ -8,7 +8,8 @@
 // last-seen summary of at most HISTORY_TRACKED_APPS apps. Nothing here does I/O; time is the injected clock.
 // Messages come from status fields, which never carry a token or a secret value.
 import { createHash } from 'node:crypto';
-import { systemClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../scheduler.js';
 import type { AppStatus } from '../core/status.js';
 
 export const HISTORY_PER_APP = 50;

@@ -8,10 +8,10 @@
 // Must not import: node:http, @nestjs/* (the Nest module wraps this class).
 import type { ConsulApi, NomadApi, VaultApi } from '../clients/types.js';
 import type { Config } from '../config.js';
-import { systemClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { describeCause, DroverError, toDroverError, type Upstream } from '../core/errors.js';
 import type { Scheduler, Timer } from '../core/scheduler.js';
-import { plainScheduler } from '../scheduler.js';
+import { plainScheduler, systemClock } from '../scheduler.js';
 import type { Logger } from '../core/logger.js';
 import type { JobListStub } from '../core/nomad-types.js';
 import { parseNomadVersion, type NomadVersion } from '../core/nomad-version.js';

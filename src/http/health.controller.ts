@@ -3,7 +3,8 @@
 // /metrics is served from a rendering rebuilt when the status version or readiness moved, or when it
 // is older than METRICS_MAX_AGE_MS (counters such as upstream requests move without a status change).
 import { Controller, Get, Inject, Optional, Query, Res } from '@nestjs/common';
-import { systemClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../scheduler.js';
 import type { ControllerApi, ReadinessCheck } from '../controller/types.js';
 import type { Metrics } from '../metrics.js';
 import type { HttpResponse } from './http-types.js';

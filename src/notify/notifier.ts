@@ -6,7 +6,7 @@
 // hold up a reconcile.
 import got, { type Got } from 'got';
 import type { Clock } from '../core/clock.js';
-import { systemClock } from '../core/clock.js';
+import { systemClock } from '../scheduler.js';
 import type { Logger } from '../core/logger.js';
 import type { History, HistoryEvent } from '../controller/history.js';
 import type { Metrics } from '../metrics.js';

@@ -7,7 +7,7 @@ import type { ExecutionContext } from 'ava';
 import { NomadClient } from '../../src/clients/nomad.js';
 import type { NomadApi } from '../../src/clients/types.js';
 import { parseConfig, type Config } from '../../src/config.js';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/scheduler.js';
 import { nullLogger, type Logger } from '../../src/core/logger.js';
 import type { Scheduler } from '../../src/core/scheduler.js';
 import { Controller } from '../../src/controller/index.js';

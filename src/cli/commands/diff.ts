@@ -23,7 +23,7 @@ import { planPrunePass } from '../../controller/prune-pass.js';
 import { renderApp } from '../../controller/snapshot-cache.js';
 import { problemToString } from '../../spec/index.js';
 import { loadAppDir } from '../../source/spec-files.js';
-import { systemClock } from '../../core/clock.js';
+import { systemClock } from '../../scheduler.js';
 
 const run = promisify(execFile);
 
