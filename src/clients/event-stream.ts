@@ -77,6 +77,8 @@ export interface EventStreamParams {
    * frames are yielded again from the new index, and this says so, so the caller can re-read everything.
    */
   onIndexReset?: (was: number, now: number) => void;
+  /** a connection ended or failed and is about to be made again (the caller may check the cluster meanwhile) */
+  onReconnect?: () => void;
 }
 
 export async function* eventStream(core: HttpCore, p: EventStreamParams, logger: Logger = nullLogger): AsyncGenerator<EventFrame> {
@@ -126,6 +128,7 @@ export async function* eventStream(core: HttpCore, p: EventStreamParams, logger:
       stream?.destroy();
     }
     failures++;
+    p.onReconnect?.();
     try {
       await sleep(backoffMs(core.retryPolicy, failures), p.signal);
     } catch {

@@ -27,6 +27,8 @@ export interface EventHandlers {
   onEvaluation?: (namespace: string, jobId: string, evaluation: Record<string, unknown>) => void;
   /** the cluster's index went backwards (a restarted cluster): everything known is stale */
   onIndexReset?: () => void;
+  /** the stream's connection dropped and is made again (a restart shows here first: the caller checks the index) */
+  onReconnect?: () => void;
   /** the stream failed (readiness: Nomad) */
   onError?: (e: DroverError) => void;
   /** a frame arrived (readiness: Nomad answers) */
@@ -85,6 +87,7 @@ export class EventWatcher {
             index = undefined;
             this.handlers.onIndexReset?.();
           },
+          onReconnect: () => this.handlers.onReconnect?.(),
         })) {
           delay = RESUBSCRIBE_MS.first;
           this.handlers.onFrame?.();

@@ -91,6 +91,8 @@ export class Controller implements ControllerApi {
   readonly store: AppliedStore;
   private snapshotError: string | undefined;
   private nomadVersion: NomadVersion | undefined;
+  /** the highest jobs-table index known (listings, and every job ModifyIndex seen): a listing lower than it means the cluster started over */
+  private jobsIndex = 0;
   private versionWarned = false;
   /** bumped by every job event and write; a listing only vouches for keys untouched since it started */
   private touchSeq = 0;
@@ -183,6 +185,7 @@ export class Controller implements ControllerApi {
       onDeployment: (ns, jobId, d) => this.onObserved(ns, jobId, (rec) => observeDeployment(rec.observed, d as unknown as Deployment)),
       onEvaluation: (ns, jobId, ev) => this.onObserved(ns, jobId, (rec) => observeEvaluation(rec.observed, ev)),
       onIndexReset: () => this.onIndexReset(),
+      onReconnect: () => void this.track(this.probeIndex()),
       onError: (e) => this.reached('nomad', e),
       onFrame: () => this.reached('nomad'),
     }, this.scheduler);
@@ -543,9 +546,40 @@ export class Controller implements ControllerApi {
     publish(rec, this.ctx);
   }
 
+  /**
+   * A cluster restarted with fresh state counts its Raft index from 1 again. The jobs listing's index never
+   * goes backwards on a running cluster, so one lower than the highest seen means such a restart. Checked
+   * with every resync's listing and, cheaply (a listing by a prefix no job has), whenever the event stream
+   * had to reconnect — which a restart makes it do.
+   */
+  private async probeIndex(): Promise<void> {
+    try {
+      const r = await this.deps.nomad.listJobs({ namespace: '*', prefix: INDEX_PROBE_PREFIX, signal: this.abort.signal });
+      this.checkIndex(r.index);
+    } catch {
+      // unreachable: the reconnecting stream and the resync report it
+    }
+  }
+
+  private checkIndex(index: number): boolean {
+    // Every job's ModifyIndex drover saw is at most the jobs table's index of the same cluster.
+    for (const rec of this.records.values()) {
+      const seen = Math.max(rec.seen?.modifyIndex ?? 0, rec.observed.job?.ModifyIndex ?? 0);
+      if (seen > this.jobsIndex) this.jobsIndex = seen;
+    }
+    if (index > 0 && index < this.jobsIndex) {
+      this.onIndexReset();
+      this.jobsIndex = index;
+      return true;
+    }
+    if (index > this.jobsIndex) this.jobsIndex = index;
+    return false;
+  }
+
   /** The cluster's index went backwards (a restart with fresh state): what drover knew of every job is stale. */
   private onIndexReset(): void {
     this.deps.logger.warn('Nomad\'s index went backwards (a restarted cluster): every app is read again');
+    this.jobsIndex = 0;
     for (const rec of this.records.values()) {
       rec.seen = undefined;
       rec.eventJob = undefined;
@@ -583,8 +617,10 @@ export class Controller implements ControllerApi {
     let stubs: JobListStub[];
     const listedAt = this.touchSeq;
     try {
-      stubs = (await this.deps.nomad.listJobs({ namespace: '*', meta: true })).value;
+      const listed = await this.deps.nomad.listJobs({ namespace: '*', meta: true });
+      stubs = listed.value;
       this.reached('nomad');
+      if (this.checkIndex(listed.index)) return; // the cluster started over: so does drover (and resyncs again)
     } catch (e) {
       const err = toDroverError(e);
       this.reached('nomad', err);
@@ -659,6 +695,9 @@ export class Controller implements ControllerApi {
     }
   }
 }
+
+/** A job ID prefix no job has (Nomad refuses a job ID with a space): the cheapest listing that answers with the jobs index. */
+export const INDEX_PROBE_PREFIX = ' drover-index-probe';
 
 /** How many unsettled apps one resync re-reads the health of (2–3 Nomad reads each). */
 export const HEALTH_REREADS_PER_RESYNC = 16;
