@@ -50,7 +50,7 @@ export interface AppRecord {
   healthReadAt?: number;
   /** health from Nomad alone; status.health is this with the service verification laid over it */
   baseHealth?: HealthResult;
-  /** the app's own service instances as the last Consul verification saw them (the route check explains a dropped router with them) */
+  /** every instance of the app's service names as the last Consul verification saw them (the route check explains a dropped router with them) */
   observedInstances?: ObservedInstance[];
   /** health was just (re)evaluated to a final state: verify the services on this pass */
   verifyDue?: boolean;

@@ -194,6 +194,7 @@ export class Controller implements ControllerApi {
     this.gaugeTimer = this.scheduler.interval('gauge-refresh', 1000, () => {
       this.deps.metrics.workqueueLongestRunning.set(this.queue.longestRunningSeconds());
       this.deps.metrics.leader.set(this.canWrite() ? 1 : 0);
+      this.countDecisions();
     });
   }
 
@@ -655,9 +656,20 @@ export class Controller implements ControllerApi {
       this.deps.history?.observe(o.status);
     }
     this.status.bump();
+    this.countDecisions();
+  }
+
+  /** drover_conflicts and drover_deployment_failed_apps, from the decisions (every second and every resync). */
+  private countDecisions(): void {
     let conflicts = 0;
-    for (const rec of this.records.values()) if (rec.decision?.action.kind === 'conflict') conflicts += 1;
+    let failed = 0;
+    for (const rec of this.records.values()) {
+      const a = rec.decision?.action;
+      if (a?.kind === 'conflict') conflicts += 1;
+      else if (a?.kind === 'blocked' && a.reason === 'deployment-failed') failed += 1;
+    }
     this.deps.metrics.conflicts.set(conflicts);
+    this.deps.metrics.deploymentFailedApps.set(failed);
   }
 
   /** Ancestry from the source (git); a source that cannot say is treated as "not a descendant" — nothing is stopped by it. */

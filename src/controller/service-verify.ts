@@ -46,13 +46,17 @@ export async function verifyServices(rec: AppRecord, ctx: VerifyContext): Promis
   const others: string[] = [];
   try {
     const allocIds = new Set((allocList(rec.observed) ?? []).map((a) => a.ID));
+    const everyone: ObservedInstance[] = [];
     observed = (await Promise.all(expected.map(async (e) => {
       const all = await observe(e, rec, ctx);
+      everyone.push(...all);
       if (e.provider === 'nomad') return all; // already this job's only (filtered by JobID)
       const split = partitionInstances(all, allocIds);
       if (split.others.length > 0) others.push(`service ${e.name}: ${split.others.length} instance(s) of other jobs or registrations share this Consul name (not counted; Traefik's consulCatalog sees them all)`);
       return split.mine;
     }))).flat();
+    // Traefik sees every instance of the name, the app's own and others': the route check explains with all of them.
+    rec.observedInstances = everyone;
   } catch (e) {
     const err = toDroverError(e);
     const prev = rec.status.consul;
@@ -61,7 +65,6 @@ export async function verifyServices(rec: AppRecord, ctx: VerifyContext): Promis
     ctx.logger.warn('service verification: catalog unreachable', { app: rec.key, code: err.code, error: err.message });
     return;
   }
-  rec.observedInstances = observed;
   const r = verifyConsul(expected, observed);
   r.notes.push(...others);
   const wasDrift = rec.status.consul?.drift === true;
