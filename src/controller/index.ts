@@ -405,9 +405,11 @@ export class Controller implements ControllerApi {
       rec.verifyDue = false;
       try {
         await verifyServices(rec, this.verifier);
+        if (rec.status.consul?.state === 'verified' && rec.nomadServicesIndexPending !== undefined) rec.nomadServicesVerifiedAt = rec.nomadServicesIndexPending;
       } catch (e) {
         this.bug('verify', e, key);
       }
+      rec.nomadServicesIndexPending = undefined;
       applyHealth(rec);
       publish(rec, this.ctx);
     }
@@ -640,7 +642,7 @@ export class Controller implements ControllerApi {
       if (needsReconcile(rec, stub)) this.enqueue(rec.key, 'resync');
     }
     this.requestHealthRereads();
-    this.requestVerification();
+    await this.requestVerification();
     // namespace=* was expanded when the stream opened: a namespace made since sends nothing on it.
     const uncovered = new Set([...stubs.map((s) => s.Namespace || 'default'), ...[...this.records.values()].map((r) => r.namespace)].filter((n) => this.events && !this.events.covers(n)));
     if (uncovered.size > 0) this.events?.resubscribe(`namespace ${[...uncovered].join(', ')} is not on the event stream`);
@@ -697,15 +699,39 @@ export class Controller implements ControllerApi {
     }
   }
 
-  /** Resync cadence: every verifiable app's services are compared once, through the queue (one worker per key). */
-  private requestVerification(): void {
+  /**
+   * Resync cadence: every verifiable app's services are compared once, through the queue (one worker per key).
+   * Nomad's own service catalog (provider nomad) is asked first for its index, with one read: apps verified at
+   * that index, whose allocations did not change since (those are verified on their own), are not read again —
+   * so a resync of provider-nomad apps costs O(1) Nomad requests, not one per app.
+   */
+  private async requestVerification(): Promise<void> {
     if (!this.verifier && !this.routes) return;
-    for (const rec of this.records.values()) {
-      if (!(this.verifier && verifiable(rec)) && !(this.routes && RouteChecker.checkable(rec))) continue;
+    const candidates = [...this.records.values()].filter((rec) => (this.verifier && verifiable(rec)) || (this.routes && RouteChecker.checkable(rec)));
+    let servicesIndex: number | undefined;
+    if (this.verifier && candidates.some(usesNomadServices)) {
+      try {
+        servicesIndex = (await this.ctx.nomad.listServiceRegistrations(SERVICES_INDEX_PROBE, { namespace: this.deps.config.cluster.namespace })).index;
+      } catch {
+        servicesIndex = undefined; // verify them all: the reads will say what is wrong
+      }
+    }
+    for (const rec of candidates) {
+      const unchanged = servicesIndex !== undefined && servicesIndex > 0 && usesNomadServices(rec) && rec.nomadServicesVerifiedAt === servicesIndex && !this.routes;
+      if (unchanged) continue;
+      if (servicesIndex !== undefined && usesNomadServices(rec)) rec.nomadServicesIndexPending = servicesIndex;
       this.verifyRequested.add(rec.key);
       this.queue.add(rec.key);
     }
   }
+}
+
+/** A service name no service has: `GET /v1/service/<it>` answers [] with the index of Nomad's whole service table. */
+export const SERVICES_INDEX_PROBE = 'drover-index-probe';
+
+/** Provider nomad: the app's services are in Nomad's own catalog. */
+function usesNomadServices(rec: AppRecord): boolean {
+  return (rec.desired?.TaskGroups ?? []).some((tg) => (tg.Tasks ?? []).some((t) => (t.Services ?? []).some((s) => s.Provider === 'nomad')));
 }
 
 /** A job ID prefix no job has (Nomad refuses a job ID with a space): the cheapest listing that answers with the jobs index. */
