@@ -34,7 +34,10 @@ job "traefik" {
           "--entrypoints.web.address=:80",
           "--entrypoints.websecure.address=:443",
           "--entrypoints.grpc.address=:7233",
+          # The API drover's route check reads (TRAEFIK_API_ADDR=http://<node>:8081): --api.insecure serves
+          # /api/* on the `traefik` entrypoint only. Keep :8081 reachable from drover's nodes alone.
           "--entrypoints.traefik.address=:8081",
+          "--api.insecure=true",
           "--api.dashboard=true",
           "--metrics.prometheus=true",
           "--providers.consulcatalog.prefix=traefik",

@@ -58,6 +58,7 @@ export class Metrics implements UpstreamObserver {
   readonly pruneHeld: Gauge;
   readonly pruneApproved: Counter;
   readonly conflicts: Gauge;
+  readonly deploymentFailedApps: Gauge;
   readonly readiness: Gauge<'check'>;
   readonly brokenFiles: Gauge;
   readonly notifications: Counter<'target' | 'result'>;
@@ -100,6 +101,7 @@ export class Metrics implements UpstreamObserver {
     this.pruneHeld = new Gauge({ name: 'drover_prune_held', help: 'Managed jobs no app declares whose stop is held until a person approves it (share-limit, not-descendant, empty-desired-set).', registers });
     this.pruneApproved = new Counter({ name: 'drover_prune_approved_total', help: 'Held prunes approved through POST /apps/:namespace/:name/approve-prune.', registers });
     this.conflicts = new Gauge({ name: 'drover_conflicts', help: 'Apps whose job ID is held by a job drover does not own (sync Conflict).', registers });
+    this.deploymentFailedApps = new Gauge({ name: 'drover_deployment_failed_apps', help: 'Apps whose git spec failed to deploy (Nomad may have reverted it) and that the flap guard keeps from being applied again until git changes them.', registers });
     this.readiness = new Gauge({ name: 'drover_readiness', help: '1 when the named readiness check passes, 0 when it fails (a check that does not apply reads 1).', labelNames: ['check'], registers });
     this.brokenFiles = new Gauge({ name: 'drover_broken_files', help: 'Files of the current snapshot that failed to load at all (listed in GET /apps brokenFiles).', registers });
 
@@ -115,6 +117,7 @@ export class Metrics implements UpstreamObserver {
     this.pruneHeld.set(0);
     this.pruneApproved.inc(0);
     this.conflicts.set(0);
+    this.deploymentFailedApps.set(0);
     for (const c of READINESS_CHECKS) this.readiness.set({ check: c }, 0);
     this.brokenFiles.set(0);
     this.prune.inc(0);

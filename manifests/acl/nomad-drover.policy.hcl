@@ -14,10 +14,19 @@ namespace "default" {
   }
 }
 
+# list-jobs/read-job in every namespace: the resync lists all jobs (namespace=*), the event stream is
+# opened for every namespace (GET /v1/namespaces lists those a token can see), and prune/conflict
+# rules need to see jobs drover does not own.
 namespace "*" {
   capabilities = ["list-jobs", "read-job"]
 }
 
 node {
+  policy = "read"
+}
+
+# GET /v1/agent/self: the Nomad version, so drover refuses what that version cannot hold (e.g. Vault
+# policies on Nomad >= 1.10) before writing. Without it the version checks are off (logged once).
+agent {
   policy = "read"
 }

@@ -19,7 +19,7 @@ export function appYaml(i: number, count = 1): string {
     case 'grpc':
       return [...head, '  grpc:', '    port: 50051', `    host: grpc.${name}.example.com`, ''].join('\n');
     case 'vault':
-      return [...head, '  vault:', '    policies: [shared-read]', '    secrets:', `      - path: secret/data/${name}`, '        env:', '          TOKEN: token', ''].join('\n');
+      return [...head, '  vault:', '    role: shared-read', '    secrets:', `      - path: secret/data/${name}`, '        env:', '          TOKEN: token', ''].join('\n');
     case 'weave': {
       const n = Math.floor(i / KINDS.length);
       return [...head, '  weave:', `    subnet: 10.${32 + Math.floor(n / 256) % 16}.${n % 256}.0/24`, ''].join('\n');

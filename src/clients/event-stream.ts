@@ -72,6 +72,13 @@ export interface EventStreamParams {
   /** first index wanted (inclusive, Nomad's semantics); 0/undefined = whatever the server still buffers */
   index?: number;
   signal: AbortSignal;
+  /**
+   * The cluster's Raft index went backwards (a restarted cluster with fresh state starts again at 1): the
+   * frames are yielded again from the new index, and this says so, so the caller can re-read everything.
+   */
+  onIndexReset?: (was: number, now: number) => void;
+  /** a connection ended or failed and is about to be made again (the caller may check the cluster meanwhile) */
+  onReconnect?: () => void;
 }
 
 export async function* eventStream(core: HttpCore, p: EventStreamParams, logger: Logger = nullLogger): AsyncGenerator<EventFrame> {
@@ -93,7 +100,18 @@ export async function* eventStream(core: HttpCore, p: EventStreamParams, logger:
       for await (const chunk of stream) {
         for (const line of splitter.push(chunk as Buffer)) {
           const frame = parseFrame(line);
-          if (!frame || frame.Index <= floor) continue;
+          if (!frame) continue;
+          if (lastIndex > 0 && frame.Index < lastIndex) {
+            // Not the newest batch re-sent (that is lastIndex itself): an index lower than one this stream
+            // already saw, which a running cluster never sends. Start over from there.
+            logger.warn('nomad event stream: the index went backwards (a restarted cluster); reading from its new index', { was: lastIndex, now: frame.Index });
+            p.onIndexReset?.(lastIndex, frame.Index);
+            lastIndex = frame.Index;
+            failures = 0;
+            yield frame;
+            continue;
+          }
+          if (frame.Index <= floor) continue;
           failures = 0;
           lastIndex = Math.max(lastIndex, frame.Index);
           yield frame;
@@ -110,6 +128,7 @@ export async function* eventStream(core: HttpCore, p: EventStreamParams, logger:
       stream?.destroy();
     }
     failures++;
+    p.onReconnect?.();
     try {
       await sleep(backoffMs(core.retryPolicy, failures), p.signal);
     } catch {

@@ -168,7 +168,23 @@ export class NomadClient implements NomadApi {
     await this.core.call({ method: 'DELETE', route: '/v1/var/:path', path: p, retry: true, allow: [404, 409], signal: o.signal, query: { ...this.query(o.namespace), cas: o.cas } });
   }
 
-  eventStream(o: { topics: string[]; namespace?: string; index?: number; signal: AbortSignal }): AsyncIterable<EventFrame> {
+  async listNamespaces(o: { signal?: AbortSignal } = {}): Promise<string[]> {
+    const r = await this.core.callJson<{ Name?: string }[] | null>({
+      method: 'GET', route: '/v1/namespaces', path: '/v1/namespaces', retry: true, signal: o.signal, query: this.query(undefined),
+    });
+    if (r.value !== null && !Array.isArray(r.value)) throw this.shapeError('/v1/namespaces', r.reply.status, 'is not a list');
+    return (r.value ?? []).map((n) => n.Name).filter((n): n is string => typeof n === 'string');
+  }
+
+  async jobEvaluations(id: string, o: QueryOpts = {}): Promise<Indexed<Record<string, unknown>[]>> {
+    const r = await this.core.callJson<Record<string, unknown>[] | null>({
+      method: 'GET', route: '/v1/job/:id/evaluations', path: `/v1/job/${encodeURIComponent(id)}/evaluations`, retry: true,
+      signal: o.signal, query: this.query(o.namespace, o),
+    });
+    return { value: r.value ?? [], index: r.reply.index };
+  }
+
+  eventStream(o: { topics: string[]; namespace?: string; index?: number; signal: AbortSignal; onIndexReset?: (was: number, now: number) => void; onReconnect?: () => void }): AsyncIterable<EventFrame> {
     return eventStream(this.core, { ...o, namespace: o.namespace ?? this.opts.namespace, region: this.opts.region }, this.logger.child({ upstream: 'nomad' }));
   }
 

@@ -74,13 +74,17 @@ export interface NomadApi {
    * index on a dropped connection until `signal` aborts.
    */
   /** `GET /v1/vars?prefix=` (namespace `*` for all) */
+  /** `GET /v1/namespaces`: the names of the namespaces that exist */
+  listNamespaces(opts?: { signal?: AbortSignal }): Promise<string[]>;
+  /** `GET /v1/job/:id/evaluations` (newest placement failures show here) */
+  jobEvaluations(id: string, opts?: QueryOpts): Promise<Indexed<Record<string, unknown>[]>>;
   listVariables(opts: { prefix: string; namespace?: string; signal?: AbortSignal }): Promise<NomadVariableMeta[]>;
   /** null when the variable does not exist */
   readVariable(path: string, opts?: { namespace?: string; signal?: AbortSignal }): Promise<NomadVariable | null>;
   /** `cas`: 0 = must not exist yet, N = must still be at ModifyIndex N */
   writeVariable(v: { Namespace: string; Path: string; Items: Record<string, string> }, opts?: { cas?: number; signal?: AbortSignal }): Promise<VariableWriteResult>;
   deleteVariable(path: string, opts?: { namespace?: string; cas?: number; signal?: AbortSignal }): Promise<void>;
-  eventStream(opts: { topics: string[]; namespace?: string; index?: number; signal: AbortSignal }): AsyncIterable<EventFrame>;
+  eventStream(opts: { topics: string[]; namespace?: string; index?: number; signal: AbortSignal; onIndexReset?: (was: number, now: number) => void; onReconnect?: () => void }): AsyncIterable<EventFrame>;
   /** The agent's version (`GET /v1/agent/self` → config.Version.Version[-VersionPrerelease]); undefined when it does not say. */
   agentVersion(opts?: { signal?: AbortSignal }): Promise<string | undefined>;
   /** Cheap reachability probe (`GET /v1/agent/health` or `/v1/status/leader`). */

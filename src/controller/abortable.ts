@@ -30,6 +30,8 @@ export function abortableNomad(nomad: NomadApi, signal: AbortSignal): NomadApi {
     eventStream: (o) => nomad.eventStream(o),
     ping: (o) => nomad.ping(withSignal(o, signal)),
     agentVersion: (o) => nomad.agentVersion(withSignal(o, signal)),
+    listNamespaces: (o) => nomad.listNamespaces(withSignal(o, signal)),
+    jobEvaluations: (id, o) => nomad.jobEvaluations(id, withSignal(o, signal)),
     promoteDeployment: (id, o) => nomad.promoteDeployment(id, o),
     listVariables: (o) => nomad.listVariables(withSignal(o, signal)),
     readVariable: (path, o) => nomad.readVariable(path, withSignal(o, signal)),

@@ -2,9 +2,11 @@
 // the last reconcile saw of the live job (so a resync can skip unchanged apps), and the served status.
 import type { AppDecision } from '../core/decide.js';
 import type { HealthResult } from '../core/health.js';
-import type { AllocListStub, NomadJob } from '../core/nomad-types.js';
+import { emptyObserved, type ObservedJob } from './observed.js';
+import type { NomadJob } from '../core/nomad-types.js';
 import type { AppStatus } from '../core/status.js';
 import type { LoadedApp } from '../spec/types.js';
+import type { ObservedInstance } from '../core/verify.js';
 
 export interface LiveSeen {
   exists: boolean;
@@ -40,13 +42,20 @@ export interface AppRecord {
   /** the revision for which a conflict was last logged (logged once per revision) */
   conflictLoggedAt?: string;
   healthFinal: boolean;
+  /** what the event stream and reads tell about the job between passes: its allocations, deployment, evaluations */
+  observed: ObservedJob;
+  /** the job as a Job event carried it, for the next pass to use instead of reading it (then cleared) */
+  eventJob?: NomadJob | null;
+  /** when allocations and deployment were last read (the bounded re-read of unsettled apps goes oldest first) */
+  healthReadAt?: number;
   /** health from Nomad alone; status.health is this with the service verification laid over it */
   baseHealth?: HealthResult;
-  /** the allocations read at the last health evaluation (the instance count a verification expects),
-   * cut to their declared fields by slimAllocs */
-  allocs?: AllocListStub[];
-  /** the app's own service instances as the last Consul verification saw them (the route check explains a dropped router with them) */
-  observedInstances?: import('../core/verify.js').ObservedInstance[];
+  /** every instance of the app's service names as the last Consul verification saw them (the route check explains a dropped router with them) */
+  observedInstances?: ObservedInstance[];
+  /** provider nomad: the index of Nomad's service table at the last good verification (unchanged → no read) */
+  nomadServicesVerifiedAt?: number;
+  /** the index a requested verification is being made at */
+  nomadServicesIndexPending?: number;
   /** health was just (re)evaluated to a final state: verify the services on this pass */
   verifyDue?: boolean;
   status: AppStatus;
@@ -58,6 +67,7 @@ export function newRecord(namespace: string, name: string, selfHeal: boolean, pr
     namespace,
     name,
     healthFinal: false,
+    observed: emptyObserved(),
     status: { namespace, name, sync: 'Unknown', health: 'Unknown', healthReasons: [], drift: [], selfHeal, prune, lastAction: 'none' },
   };
 }
@@ -72,26 +82,11 @@ export function seenFrom(job: NomadJob | null): LiveSeen {
   };
 }
 
-/**
- * Allocation stubs as kept on a record: only the fields AllocListStub declares. Nomad's stubs also carry
- * TaskStates (with every task event), resources and more, none of which is read after the health
- * evaluation; keeping them for every app between passes is most of an alloc list's weight.
- */
-export function slimAllocs(allocs: readonly AllocListStub[]): AllocListStub[] {
-  return allocs.map((a) => ({
-    ID: a.ID,
-    EvalID: a.EvalID,
-    Name: a.Name,
-    Namespace: a.Namespace,
-    NodeID: a.NodeID,
-    NodeName: a.NodeName,
-    JobID: a.JobID,
-    JobVersion: a.JobVersion,
-    TaskGroup: a.TaskGroup,
-    DesiredStatus: a.DesiredStatus,
-    ClientStatus: a.ClientStatus,
-    DeploymentStatus: a.DeploymentStatus ? { ...a.DeploymentStatus } : a.DeploymentStatus,
-    CreateIndex: a.CreateIndex,
-    ModifyIndex: a.ModifyIndex,
-  }));
+/** The fields of a live job that health needs between passes (a whole job per app would be most of drover's memory). */
+export function slimJob(job: NomadJob): NomadJob {
+  return {
+    ID: job.ID, Namespace: job.Namespace, Version: job.Version, Status: job.Status, Stop: job.Stop,
+    JobModifyIndex: job.JobModifyIndex, ModifyIndex: job.ModifyIndex,
+    TaskGroups: (job.TaskGroups ?? []).map((tg) => ({ Name: tg.Name, Count: tg.Count, Tasks: [] })),
+  } as NomadJob;
 }

@@ -140,7 +140,8 @@ export class AppliedStore {
     const r = await this.opts.nomad.writeVariable({ Namespace: this.opts.ledgerNamespace, Path: prunePath(this.opts.owner), Items: { state: text } }, { cas: state.modifyIndex });
     if (!r.ok) {
       // Someone else wrote it (an old leader's last pass): take theirs and let the next pass decide again.
-      this.ledgerState = { ledger: decodeLedger(r.conflict.Items?.state) ?? emptyLedger(), modifyIndex: r.conflict.ModifyIndex };
+      const theirs = r.conflict as typeof r.conflict | null;
+      this.ledgerState = { ledger: decodeLedger(theirs?.Items?.state) ?? emptyLedger(), modifyIndex: theirs?.ModifyIndex ?? 0 };
       throw new DroverError('conflict', 'the prune ledger changed under this pass; it is decided again', { upstream: 'nomad' });
     }
     this.ledgerState = { ledger, modifyIndex: r.variable.ModifyIndex };
@@ -228,10 +229,10 @@ export class AppliedStore {
         for (const n of written) if (shard.items.get(n) === (items[n] as string | undefined)) shard.dirty.delete(n);
         return;
       }
-      // Someone else wrote this shard: keep their entries, lay ours over them, try again.
-      const theirs = r.conflict;
-      shard.modifyIndex = theirs.ModifyIndex;
-      const merged = new Map(Object.entries(theirs.Items ?? {}));
+      // Someone else wrote this shard (or it is gone): keep their entries, lay ours over them, try again.
+      const theirs = r.conflict as typeof r.conflict | null;
+      shard.modifyIndex = theirs?.ModifyIndex ?? 0;
+      const merged = new Map(Object.entries(theirs?.Items ?? {}));
       for (const n of shard.dirty) {
         const mine = shard.items.get(n);
         if (mine === undefined) merged.delete(n);

@@ -1,7 +1,16 @@
-// Watches Nomad's event stream: Job events so a manual `nomad job run`/`stop` is reconciled at once, and
-// Allocation events so an allocation that fails, is lost or comes back (without any change to the job)
-// moves the app's health at once. The client reconnects on dropped connections; if the iterator itself
-// fails, we back off and resubscribe (the back-off sleeps on the Scheduler).
+// Watches Nomad's event stream for the controller: Job events (a manual `nomad job run`/`stop` is
+// reconciled at once; the event carries the whole job, so no read is needed), and Allocation, Deployment
+// and Evaluation events, which carry the whole object too: health follows a rollout, a lost allocation or
+// a placement failure from the stream, without polling Nomad.
+//
+// Two facts of a real Nomad shape this (issue #11):
+// - `namespace=*` is expanded into the namespaces that exist when the stream opens
+//   (nomad/event_endpoint.go): a namespace created later sends nothing on it. The watcher remembers what it
+//   subscribed to, and the controller asks for a new subscription when a job or app shows up elsewhere.
+// - a restarted cluster with fresh state counts its Raft index from 1 again: the client reports the index
+//   going backwards and the controller starts over (every app read afresh).
+// The client reconnects on dropped connections; if the iterator itself fails, the watcher backs off and
+// resubscribes (the back-off sleeps on the Scheduler).
 import type { NomadApi } from '../clients/types.js';
 import { toDroverError, type DroverError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -10,18 +19,16 @@ import { plainScheduler } from '../scheduler.js';
 
 export type JobEventHandler = (namespace: string, id: string, job: Record<string, unknown> | undefined, deleted: boolean) => void;
 
-/** The fields of an Allocation event's payload drover reads. */
-export interface AllocEvent {
-  namespace: string;
-  jobId: string;
-  id: string;
-  clientStatus: string;
-  desiredStatus: string;
-}
-
 export interface EventHandlers {
   onJob: JobEventHandler;
-  onAlloc?: (alloc: AllocEvent) => void;
+  /** Allocation, Deployment and Evaluation payloads, with the job they belong to */
+  onAllocation?: (namespace: string, jobId: string, alloc: Record<string, unknown>) => void;
+  onDeployment?: (namespace: string, jobId: string, deployment: Record<string, unknown>) => void;
+  onEvaluation?: (namespace: string, jobId: string, evaluation: Record<string, unknown>) => void;
+  /** the cluster's index went backwards (a restarted cluster): everything known is stale */
+  onIndexReset?: () => void;
+  /** the stream's connection dropped and is made again (a restart shows here first: the caller checks the index) */
+  onReconnect?: () => void;
   /** the stream failed (readiness: Nomad) */
   onError?: (e: DroverError) => void;
   /** a frame arrived (readiness: Nomad answers) */
@@ -31,38 +38,113 @@ export interface EventHandlers {
 /** Back-off between resubscriptions: 100 ms doubling to 10 s, back to 100 ms once a frame arrives. */
 export const RESUBSCRIBE_MS = { first: 100, max: 10_000 } as const;
 
-export async function watchJobEvents(nomad: NomadApi, signal: AbortSignal, logger: Logger, handlers: EventHandlers, scheduler: Scheduler = plainScheduler): Promise<void> {
-  const topics = handlers.onAlloc ? ['Job:*', 'Allocation:*'] : ['Job:*'];
-  let delay: number = RESUBSCRIBE_MS.first;
-  let index: number | undefined;
-  while (!signal.aborted) {
-    try {
-      for await (const frame of nomad.eventStream({ topics, namespace: '*', index, signal })) {
-        delay = RESUBSCRIBE_MS.first;
-        handlers.onFrame?.();
-        if (frame.Index) index = frame.Index + 1;
-        for (const ev of frame.Events ?? []) {
-          if (ev.Topic === 'Job') {
-            const job = ev.Payload?.Job as Record<string, unknown> | undefined;
-            handlers.onJob(ev.Namespace || (job?.Namespace as string) || 'default', ev.Key, job, ev.Payload?.Deleted === true);
-          } else if (ev.Topic === 'Allocation' && handlers.onAlloc) {
-            const a = ev.Payload?.Allocation as Record<string, unknown> | undefined;
-            if (!a || typeof a.JobID !== 'string') continue;
-            handlers.onAlloc({
-              namespace: ev.Namespace || (a.Namespace as string) || 'default', jobId: a.JobID, id: String(a.ID ?? ev.Key),
-              clientStatus: String(a.ClientStatus ?? ''), desiredStatus: String(a.DesiredStatus ?? ''),
-            });
-          }
+export const EVENT_TOPICS = ['Job:*', 'Allocation:*', 'Deployment:*', 'Evaluation:*'] as const;
+
+export class EventWatcher {
+  private subscription: AbortController | undefined;
+  /** the namespaces `namespace=*` stood for when the current stream opened; undefined when they could not be listed */
+  private namespaces: Set<string> | undefined;
+  private done: Promise<void> | undefined;
+
+  constructor(
+    private readonly nomad: NomadApi,
+    private readonly signal: AbortSignal,
+    private readonly logger: Logger,
+    private readonly handlers: EventHandlers,
+    private readonly scheduler: Scheduler = plainScheduler,
+  ) {}
+
+  start(): Promise<void> {
+    this.done ??= this.loop();
+    return this.done;
+  }
+
+  /** True when `namespace` is one the current stream was opened for (or nothing is known). */
+  covers(namespace: string): boolean {
+    return this.namespaces === undefined || this.namespaces.has(namespace);
+  }
+
+  /** Opens a new stream (from where the old one was) so that namespaces created since are included. */
+  resubscribe(reason: string): void {
+    if (!this.subscription || this.signal.aborted) return;
+    this.logger.info('nomad event stream: subscribing again', { reason });
+    this.subscription.abort();
+  }
+
+  private async loop(): Promise<void> {
+    let delay: number = RESUBSCRIBE_MS.first;
+    let index: number | undefined;
+    while (!this.signal.aborted) {
+      const sub = new AbortController();
+      this.subscription = sub;
+      const stop = () => sub.abort();
+      this.signal.addEventListener('abort', stop, { once: true });
+      try {
+        await this.readNamespaces();
+        for await (const frame of this.nomad.eventStream({
+          topics: [...EVENT_TOPICS], namespace: '*', index, signal: sub.signal,
+          onIndexReset: () => {
+            index = undefined;
+            this.handlers.onIndexReset?.();
+          },
+          onReconnect: () => this.handlers.onReconnect?.(),
+        })) {
+          delay = RESUBSCRIBE_MS.first;
+          this.handlers.onFrame?.();
+          if (frame.Index) index = frame.Index + 1;
+          for (const ev of frame.Events ?? []) this.dispatch(ev);
         }
+      } catch (e) {
+        if (this.signal.aborted) return;
+        if (!sub.signal.aborted) {
+          const err = toDroverError(e);
+          this.handlers.onError?.(err);
+          this.logger.warn('nomad event stream failed; resubscribing', { code: err.code, error: err.message, delayMs: delay });
+        }
+      } finally {
+        this.signal.removeEventListener('abort', stop);
       }
-    } catch (e) {
-      if (signal.aborted) return;
-      const err = toDroverError(e);
-      handlers.onError?.(err);
-      logger.warn('nomad event stream failed; resubscribing', { code: err.code, error: err.message, delayMs: delay });
+      if (this.signal.aborted) return;
+      if (sub.signal.aborted) continue; // a resubscription asked for: at once, from the same index
+      await sleep(this.scheduler, 'event-stream-reconnect', delay, this.signal);
+      delay = Math.min(delay * 2, RESUBSCRIBE_MS.max);
     }
-    if (signal.aborted) return;
-    await sleep(scheduler, 'event-stream-reconnect', delay, signal);
-    delay = Math.min(delay * 2, RESUBSCRIBE_MS.max);
+  }
+
+  private async readNamespaces(): Promise<void> {
+    try {
+      this.namespaces = new Set(await this.nomad.listNamespaces({ signal: this.signal }));
+    } catch (e) {
+      // Without the list (e.g. no namespace:list capability), new namespaces are found by the resync alone.
+      this.namespaces = undefined;
+      this.logger.debug('could not list Nomad namespaces', { error: toDroverError(e).message });
+    }
+  }
+
+  private dispatch(ev: { Topic: string; Key: string; Namespace: string; Payload: Record<string, unknown> }): void {
+    const h = this.handlers;
+    const ns = (o: Record<string, unknown> | undefined) => ev.Namespace || (o?.Namespace as string) || 'default';
+    switch (ev.Topic) {
+      case 'Job': {
+        const job = ev.Payload?.Job as Record<string, unknown> | undefined;
+        h.onJob(ns(job), ev.Key, job, ev.Payload?.Deleted === true);
+        return;
+      }
+      case 'Allocation': {
+        const a = ev.Payload?.Allocation as Record<string, unknown> | undefined;
+        if (a && typeof a.JobID === 'string') h.onAllocation?.(ns(a), a.JobID, a);
+        return;
+      }
+      case 'Deployment': {
+        const d = ev.Payload?.Deployment as Record<string, unknown> | undefined;
+        if (d && typeof d.JobID === 'string') h.onDeployment?.(ns(d), d.JobID, d);
+        return;
+      }
+      case 'Evaluation': {
+        const e = ev.Payload?.Evaluation as Record<string, unknown> | undefined;
+        if (e && typeof e.JobID === 'string') h.onEvaluation?.(ns(e), e.JobID, e);
+        return;
+      }
+    }
   }
 }

@@ -13,7 +13,7 @@ import { describeCause, DroverError, toDroverError, type Upstream } from '../cor
 import type { Scheduler, Timer } from '../core/scheduler.js';
 import { plainScheduler, systemClock } from '../scheduler.js';
 import type { Logger } from '../core/logger.js';
-import type { JobListStub } from '../core/nomad-types.js';
+import type { Deployment, JobListStub, NomadJob } from '../core/nomad-types.js';
 import { parseNomadVersion, type NomadVersion } from '../core/nomad-version.js';
 import { approvePrune, jobKey, type LiveJobRef } from '../core/prune.js';
 import type { AppStatus } from '../core/status.js';
@@ -32,7 +32,10 @@ import type { TraefikApi } from '../clients/traefik.js';
 import { publish, reconcileApp, type DriftSource, type ReconcileContext } from './reconcile.js';
 import { applyHealth, verifiable, verifyServices, type VerifyContext } from './service-verify.js';
 import { WorkQueue, type BackoffOptions, type WorkResult } from './workqueue.js';
-import { watchJobEvents, type AllocEvent } from './events.js';
+import { EventWatcher } from './events.js';
+import { readHealth, recomputeHealth, type HealthContext } from './health-follow.js';
+import { emptyObserved, observeAlloc, observeDeployment, observeEvaluation, slimAlloc } from './observed.js';
+import { slimJob } from './app-record.js';
 import { abortableConsul, abortableNomad, sharedAbortController } from './abortable.js';
 import { StatusVersion } from './status-version.js';
 
@@ -73,8 +76,12 @@ export class Controller implements ControllerApi {
   private readonly sources = new Map<string, DriftSource>();
   /** keys whose services are to be verified on their next turn in the queue */
   private readonly verifyRequested = new Set<string>();
+  /** keys whose health is re-read (allocations, deployment) on their next turn, without a reconcile */
+  private readonly healthRequested = new Set<string>();
   private readonly verifier: VerifyContext | undefined;
   private readonly routes: RouteChecker | undefined;
+  private readonly healthCtx: HealthContext;
+  private events: EventWatcher | undefined;
   private readonly queue: WorkQueue;
   private readonly clock: Clock;
   private readonly ctx: ReconcileContext;
@@ -84,6 +91,8 @@ export class Controller implements ControllerApi {
   readonly store: AppliedStore;
   private snapshotError: string | undefined;
   private nomadVersion: NomadVersion | undefined;
+  /** the highest jobs-table index known (listings, and every job ModifyIndex seen): a listing lower than it means the cluster started over */
+  private jobsIndex = 0;
   private versionWarned = false;
   /** bumped by every job event and write; a listing only vouches for keys untouched since it started */
   private touchSeq = 0;
@@ -138,6 +147,7 @@ export class Controller implements ControllerApi {
       nomadVersion: () => this.nomadVersion,
       ...(deps.history ? { history: deps.history } : {}),
     };
+    this.healthCtx = { nomad, store: this.store, logger: deps.logger, canWrite: () => this.canWrite(), clock: this.clock };
     this.routes = deps.traefik
       ? new RouteChecker({ traefik: deps.traefik, prefix: deps.config.cluster.traefikPrefix, metrics: deps.metrics, logger: deps.logger, clock: this.clock, reached: (u, e) => this.reached(u, e) })
       : undefined;
@@ -166,16 +176,25 @@ export class Controller implements ControllerApi {
     const current = this.deps.source.state().snapshot;
     if (current && this.desired?.revision !== current.revision) await this.queueSnapshot(current.dir, current.revision);
     if (this.stopRequested) return;
-    this.eventsDone = watchJobEvents(this.deps.nomad, this.abort.signal, this.deps.logger, {
+    this.events = new EventWatcher(this.deps.nomad, this.abort.signal, this.deps.logger, {
       onJob: (ns, id, job, deleted) => this.onJobEvent(ns, id, job, deleted),
-      onAlloc: (a) => this.onAllocEvent(a),
+      onAllocation: (ns, jobId, a) => this.onObserved(ns, jobId, (rec) => {
+        const alloc = slimAlloc(a);
+        return alloc ? observeAlloc(rec.observed, alloc) : false;
+      }),
+      onDeployment: (ns, jobId, d) => this.onObserved(ns, jobId, (rec) => observeDeployment(rec.observed, d as unknown as Deployment)),
+      onEvaluation: (ns, jobId, ev) => this.onObserved(ns, jobId, (rec) => observeEvaluation(rec.observed, ev)),
+      onIndexReset: () => this.onIndexReset(),
+      onReconnect: () => void this.track(this.probeIndex()),
       onError: (e) => this.reached('nomad', e),
       onFrame: () => this.reached('nomad'),
     }, this.scheduler);
+    this.eventsDone = this.events.start();
     this.resyncTimer = this.scheduler.interval('resync', this.deps.config.resyncIntervalMs, () => void this.track(this.resync()));
     this.gaugeTimer = this.scheduler.interval('gauge-refresh', 1000, () => {
       this.deps.metrics.workqueueLongestRunning.set(this.queue.longestRunningSeconds());
       this.deps.metrics.leader.set(this.canWrite() ? 1 : 0);
+      this.countDecisions();
     });
   }
 
@@ -376,16 +395,21 @@ export class Controller implements ControllerApi {
     const source = this.sources.get(key);
     this.sources.delete(key);
     const verify = this.verifyRequested.delete(key);
+    const reread = this.healthRequested.delete(key);
     if (!rec) return 'done';
-    const result = source !== undefined || !verify ? await reconcileApp(rec, source ?? 'resync', this.ctx) : 'done';
+    let result: WorkResult = 'done';
+    if (source !== undefined || (!verify && !reread)) result = await reconcileApp(rec, source ?? 'resync', this.ctx);
+    else if (reread) await this.rereadHealth(rec);
     const due = verify || rec.verifyDue === true;
     if (this.verifier && due && verifiable(rec)) {
       rec.verifyDue = false;
       try {
         await verifyServices(rec, this.verifier);
+        if (rec.status.consul?.state === 'verified' && rec.nomadServicesIndexPending !== undefined) rec.nomadServicesVerifiedAt = rec.nomadServicesIndexPending;
       } catch (e) {
         this.bug('verify', e, key);
       }
+      rec.nomadServicesIndexPending = undefined;
       applyHealth(rec);
       publish(rec, this.ctx);
     }
@@ -489,41 +513,117 @@ export class Controller implements ControllerApi {
     const key = `${namespace}/${id}`;
     this.touch(key);
     const rec = this.records.get(key);
-    if (rec) rec.listedAbsent = false;
-    if (rec?.problems) return; // an invalid app's job is left alone whatever happens to it
     if (!rec) {
       if (job?.Meta && (job.Meta as Record<string, string>)['drover.managed'] === 'true') this.track(this.resync());
       return;
     }
-    // A status-only change (ModifyIndex moved, spec did not) matters only while health is not final.
+    rec.listedAbsent = false;
+    if (rec.problems) return; // an invalid app's job is left alone whatever happens to it
+    const live = deleted || !job ? null : (job as unknown as NomadJob);
+    if (live && rec.observed.job && (live.ModifyIndex ?? 0) < (rec.observed.job.ModifyIndex ?? 0)) return; // an older state than one already seen
     const seen = rec.seen;
-    if (seen && job && !deleted && !rec.failed && rec.healthFinal && job.JobModifyIndex === seen.jobModifyIndex && (job.Stop === true) === seen.stop) return;
+    const specMoved = !seen || !live || rec.failed || live.JobModifyIndex !== seen.jobModifyIndex || (live.Stop === true) !== seen.stop || !seen.exists;
+    if (!specMoved) {
+      // Only its status moved (pending → running, Stable after a deployment): health, from the payload.
+      rec.observed.job = slimJob(live!);
+      rec.seen = { ...seen!, modifyIndex: live!.ModifyIndex ?? seen!.modifyIndex };
+      if (recomputeHealth(rec, this.healthCtx)) this.requestVerifyKey(key);
+      publish(rec, this.ctx);
+      return;
+    }
+    // The spec (or its presence) moved: decide again, from the job the event carried.
+    rec.eventJob = live;
     this.enqueue(key, 'event');
   }
 
   /**
-   * An allocation of a managed job changed on its client (failed, lost, running again, a replacement
-   * placed) while the app's health was settled: health is read again now, not at the next job change.
-   * While health is still moving, the Job events and the resync already re-read it; an allocation we
-   * saw last time in the same state changes nothing.
+   * An allocation, deployment or evaluation of an app's job changed: its observations are updated from the
+   * event's payload and health computed again, without reading Nomad. Health that has just settled has the
+   * app's services verified on its next turn.
    */
-  private onAllocEvent(a: AllocEvent): void {
-    const key = `${a.namespace}/${a.jobId}`;
-    const rec = this.records.get(key);
-    if (!rec || rec.problems || !rec.healthFinal) return;
-    const known = rec.allocs?.find((x) => x.ID === a.id);
-    if (known && known.ClientStatus === a.clientStatus && known.DesiredStatus === a.desiredStatus) return;
-    if (!known && a.desiredStatus !== 'run') return; // an old allocation being stopped: not part of current health
-    rec.healthFinal = false;
-    this.enqueue(key, 'event');
+  private onObserved(namespace: string, jobId: string, update: (rec: AppRecord) => boolean): void {
+    const rec = this.records.get(`${namespace}/${jobId}`);
+    if (!rec || rec.problems || rec.decision?.action.kind === 'conflict') return;
+    if (!update(rec)) return;
+    if (recomputeHealth(rec, this.healthCtx)) this.requestVerifyKey(rec.key);
+    publish(rec, this.ctx);
+  }
+
+  /**
+   * A cluster restarted with fresh state counts its Raft index from 1 again. The jobs listing's index never
+   * goes backwards on a running cluster, so one lower than the highest seen means such a restart. Checked
+   * with every resync's listing and, cheaply (a listing by a prefix no job has), whenever the event stream
+   * had to reconnect — which a restart makes it do.
+   */
+  private async probeIndex(): Promise<void> {
+    try {
+      const r = await this.deps.nomad.listJobs({ namespace: '*', prefix: INDEX_PROBE_PREFIX, signal: this.abort.signal });
+      this.checkIndex(r.index);
+    } catch {
+      // unreachable: the reconnecting stream and the resync report it
+    }
+  }
+
+  private checkIndex(index: number): boolean {
+    // Every job's ModifyIndex drover saw is at most the jobs table's index of the same cluster.
+    for (const rec of this.records.values()) {
+      const seen = Math.max(rec.seen?.modifyIndex ?? 0, rec.observed.job?.ModifyIndex ?? 0);
+      if (seen > this.jobsIndex) this.jobsIndex = seen;
+    }
+    if (index > 0 && index < this.jobsIndex) {
+      this.onIndexReset();
+      this.jobsIndex = index;
+      return true;
+    }
+    if (index > this.jobsIndex) this.jobsIndex = index;
+    return false;
+  }
+
+  /** The cluster's index went backwards (a restart with fresh state): what drover knew of every job is stale. */
+  private onIndexReset(): void {
+    this.deps.logger.warn('Nomad\'s index went backwards (a restarted cluster): every app is read again');
+    this.jobsIndex = 0;
+    for (const rec of this.records.values()) {
+      rec.seen = undefined;
+      rec.eventJob = undefined;
+      rec.listedAbsent = false;
+      rec.observed = emptyObserved();
+    }
+    this.touched.clear();
+    // drover's applied state lived in that cluster too: read what there is now (CAS indexes start over).
+    void this.track(this.loadStore().then(() => this.resync()));
+  }
+
+  /** The bounded re-read of an app whose health has not settled: events may have been missed. */
+  private async rereadHealth(rec: AppRecord): Promise<void> {
+    if (rec.problems || !rec.seen?.exists || rec.seen.stop || rec.decision?.action.kind === 'conflict') return;
+    try {
+      await readHealth(rec, this.healthCtx);
+      this.reached('nomad');
+    } catch (e) {
+      const err = toDroverError(e);
+      this.reached('nomad', err);
+      this.deps.logger.debug('re-reading health failed', { app: rec.key, code: err.code, error: err.message });
+      return;
+    }
+    if (recomputeHealth(rec, this.healthCtx)) this.requestVerifyKey(rec.key);
+    publish(rec, this.ctx);
+  }
+
+  private requestVerifyKey(key: string): void {
+    if (!this.verifier && !this.routes) return;
+    this.verifyRequested.add(key);
+    this.queue.add(key);
   }
 
   private async doResync(): Promise<void> {
     let stubs: JobListStub[];
     const listedAt = this.touchSeq;
     try {
-      stubs = (await this.deps.nomad.listJobs({ namespace: '*', meta: true })).value;
+      const listed = await this.deps.nomad.listJobs({ namespace: '*', meta: true });
+      stubs = listed.value;
       this.reached('nomad');
+      if (this.checkIndex(listed.index)) return; // the cluster started over: so does drover (and resyncs again)
     } catch (e) {
       const err = toDroverError(e);
       this.reached('nomad', err);
@@ -541,7 +641,11 @@ export class Controller implements ControllerApi {
       if (!stub && (this.touched.get(rec.key) ?? 0) <= listedAt && !rec.seen?.exists) rec.listedAbsent = true;
       if (needsReconcile(rec, stub)) this.enqueue(rec.key, 'resync');
     }
-    this.requestVerification();
+    this.requestHealthRereads();
+    await this.requestVerification();
+    // namespace=* was expanded when the stream opened: a namespace made since sends nothing on it.
+    const uncovered = new Set([...stubs.map((s) => s.Namespace || 'default'), ...[...this.records.values()].map((r) => r.namespace)].filter((n) => this.events && !this.events.covers(n)));
+    if (uncovered.size > 0) this.events?.resubscribe(`namespace ${[...uncovered].join(', ')} is not on the event stream`);
     if (!this.desired) return;
     const live: LiveJobRef[] = stubs.map((s) => ({ namespace: s.Namespace || 'default', id: s.ID, stop: s.Stop, meta: s.Meta }));
     this.orphans = await runPrunePass(live, this.desired, {
@@ -554,9 +658,20 @@ export class Controller implements ControllerApi {
       this.deps.history?.observe(o.status);
     }
     this.status.bump();
+    this.countDecisions();
+  }
+
+  /** drover_conflicts and drover_deployment_failed_apps, from the decisions (every second and every resync). */
+  private countDecisions(): void {
     let conflicts = 0;
-    for (const rec of this.records.values()) if (rec.decision?.action.kind === 'conflict') conflicts += 1;
+    let failed = 0;
+    for (const rec of this.records.values()) {
+      const a = rec.decision?.action;
+      if (a?.kind === 'conflict') conflicts += 1;
+      else if (a?.kind === 'blocked' && a.reason === 'deployment-failed') failed += 1;
+    }
     this.deps.metrics.conflicts.set(conflicts);
+    this.deps.metrics.deploymentFailedApps.set(failed);
   }
 
   /** Ancestry from the source (git); a source that cannot say is treated as "not a descendant" — nothing is stopped by it. */
@@ -571,16 +686,59 @@ export class Controller implements ControllerApi {
     }
   }
 
-  /** Resync cadence: every verifiable app's services are compared once, through the queue (one worker per key). */
-  private requestVerification(): void {
+  /**
+   * Apps whose health has not settled are re-read on a resync, oldest read first, at most
+   * HEALTH_REREADS_PER_RESYNC of them: the event stream carries their progress, this catches what it missed.
+   */
+  private requestHealthRereads(): void {
+    const unsettled = [...this.records.values()].filter((r) => !r.problems && !r.healthFinal && r.seen?.exists && !r.seen.stop && !r.failed);
+    unsettled.sort((a, b) => (a.healthReadAt ?? 0) - (b.healthReadAt ?? 0));
+    for (const rec of unsettled.slice(0, HEALTH_REREADS_PER_RESYNC)) {
+      this.healthRequested.add(rec.key);
+      this.queue.add(rec.key);
+    }
+  }
+
+  /**
+   * Resync cadence: every verifiable app's services are compared once, through the queue (one worker per key).
+   * Nomad's own service catalog (provider nomad) is asked first for its index, with one read: apps verified at
+   * that index, whose allocations did not change since (those are verified on their own), are not read again —
+   * so a resync of provider-nomad apps costs O(1) Nomad requests, not one per app.
+   */
+  private async requestVerification(): Promise<void> {
     if (!this.verifier && !this.routes) return;
-    for (const rec of this.records.values()) {
-      if (!(this.verifier && verifiable(rec)) && !(this.routes && RouteChecker.checkable(rec))) continue;
+    const candidates = [...this.records.values()].filter((rec) => (this.verifier && verifiable(rec)) || (this.routes && RouteChecker.checkable(rec)));
+    let servicesIndex: number | undefined;
+    if (this.verifier && candidates.some(usesNomadServices)) {
+      try {
+        servicesIndex = (await this.ctx.nomad.listServiceRegistrations(SERVICES_INDEX_PROBE, { namespace: this.deps.config.cluster.namespace })).index;
+      } catch {
+        servicesIndex = undefined; // verify them all: the reads will say what is wrong
+      }
+    }
+    for (const rec of candidates) {
+      const unchanged = servicesIndex !== undefined && servicesIndex > 0 && usesNomadServices(rec) && rec.nomadServicesVerifiedAt === servicesIndex && !this.routes;
+      if (unchanged) continue;
+      if (servicesIndex !== undefined && usesNomadServices(rec)) rec.nomadServicesIndexPending = servicesIndex;
       this.verifyRequested.add(rec.key);
       this.queue.add(rec.key);
     }
   }
 }
+
+/** A service name no service has: `GET /v1/service/<it>` answers [] with the index of Nomad's whole service table. */
+export const SERVICES_INDEX_PROBE = 'drover-index-probe';
+
+/** Provider nomad: the app's services are in Nomad's own catalog. */
+function usesNomadServices(rec: AppRecord): boolean {
+  return (rec.desired?.TaskGroups ?? []).some((tg) => (tg.Tasks ?? []).some((t) => (t.Services ?? []).some((s) => s.Provider === 'nomad')));
+}
+
+/** A job ID prefix no job has (Nomad refuses a job ID with a space): the cheapest listing that answers with the jobs index. */
+export const INDEX_PROBE_PREFIX = ' drover-index-probe';
+
+/** How many unsettled apps one resync re-reads the health of (2–3 Nomad reads each). */
+export const HEALTH_REREADS_PER_RESYNC = 16;
 
 /** The cheap comparison that keeps a resync O(1): only apps whose live stub moved are read. */
 function needsReconcile(rec: AppRecord, stub: JobListStub | undefined): boolean {
@@ -589,6 +747,5 @@ function needsReconcile(rec: AppRecord, stub: JobListStub | undefined): boolean 
   if (!stub) return seen.exists || rec.status.sync !== 'Synced';
   if (!seen.exists) return true;
   if (stub.JobModifyIndex !== seen.jobModifyIndex || stub.Stop !== seen.stop) return true;
-  if (!rec.healthFinal && stub.ModifyIndex !== seen.modifyIndex) return true;
   return false;
 }

@@ -30,7 +30,10 @@ export function slimAlloc(a: Record<string, unknown>): AllocListStub | undefined
   const ds = a.DeploymentStatus as AllocListStub['DeploymentStatus'] | undefined;
   return {
     ID: a.ID, EvalID: String(a.EvalID ?? ''), Name: String(a.Name ?? ''), Namespace: String(a.Namespace ?? 'default'),
-    NodeID: String(a.NodeID ?? ''), NodeName: String(a.NodeName ?? ''), JobID: a.JobID, JobVersion: Number(a.JobVersion ?? 0),
+    NodeID: String(a.NodeID ?? ''), NodeName: String(a.NodeName ?? ''), JobID: a.JobID,
+    // an event's payload has no JobVersion (the allocation's job is left out): NaN until observeAlloc infers it
+    JobVersion: a.JobVersion === undefined ? Number.NaN : Number(a.JobVersion),
+    AllocModifyIndex: Number(a.AllocModifyIndex ?? 0), DeploymentID: typeof a.DeploymentID === 'string' ? a.DeploymentID : undefined,
     TaskGroup: String(a.TaskGroup ?? ''), DesiredStatus: String(a.DesiredStatus ?? ''), ClientStatus: String(a.ClientStatus ?? ''),
     DeploymentStatus: ds ? { Healthy: ds.Healthy ?? null, ...(ds.Canary !== undefined ? { Canary: ds.Canary } : {}) } : null,
     CreateIndex: Number(a.CreateIndex ?? 0), ModifyIndex: Number(a.ModifyIndex ?? 0),
@@ -42,6 +45,7 @@ export function observeAlloc(o: ObservedJob, alloc: AllocListStub): boolean {
   if (!o.allocs) return false; // not seeded: the next read brings the whole set
   const known = o.allocs.get(alloc.ID);
   if (known && known.ModifyIndex > alloc.ModifyIndex) return false;
+  if (Number.isNaN(alloc.JobVersion)) alloc.JobVersion = inferVersion(o, alloc, known);
   if (alloc.DesiredStatus !== 'run' && TERMINAL.has(alloc.ClientStatus)) {
     return o.allocs.delete(alloc.ID);
   }
@@ -52,6 +56,21 @@ export function observeAlloc(o: ObservedJob, alloc: AllocListStub): boolean {
   }
   o.allocs.set(alloc.ID, alloc);
   return true;
+}
+
+/**
+ * The job version of an allocation an event describes (Nomad leaves the allocation's job out of the
+ * payload): the version of the deployment it belongs to when that is the one known; for one the scheduler
+ * just wrote (new, or updated in place: its AllocModifyIndex moved) the job's current version; otherwise
+ * what was known of it.
+ */
+function inferVersion(o: ObservedJob, alloc: AllocListStub, known: AllocListStub | undefined): number {
+  const dep = o.deployment;
+  if (dep && alloc.DeploymentID && alloc.DeploymentID === dep.ID) return dep.JobVersion;
+  const current = o.job?.Version ?? 0;
+  if (!known) return current;
+  if (Number(alloc.AllocModifyIndex ?? 0) > Number(known.AllocModifyIndex ?? 0)) return current;
+  return known.JobVersion;
 }
 
 export function observeDeployment(o: ObservedJob, d: Deployment): boolean {

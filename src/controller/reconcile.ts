@@ -7,7 +7,6 @@ import type { Clock } from '../core/clock.js';
 import { decide, desiredApp, isWrite, type AppAction, type DesiredApp } from '../core/decide.js';
 import type { JobDiffResult } from '../core/diff.js';
 import { DroverError, toDroverError, type Upstream } from '../core/errors.js';
-import { isHealthFinal, jobHealth } from '../core/health.js';
 import type { Logger } from '../core/logger.js';
 import type { NomadJob } from '../core/nomad-types.js';
 import type { NomadVersion } from '../core/nomad-version.js';
@@ -18,7 +17,9 @@ import { deriveSync } from '../core/status.js';
 import type { DRIFT_SOURCES, Metrics } from '../metrics.js';
 import type { AppliedStore } from './applied-store.js';
 import type { HistorySink } from './history.js';
-import { seenFrom, slimAllocs, type AppRecord } from './app-record.js';
+import { seenFrom, slimJob, type AppRecord } from './app-record.js';
+import { followHealth, observeLive } from './health-follow.js';
+import { seed } from './observed.js';
 import { applyHealth } from './service-verify.js';
 import { vaultGate } from './vault-gate.js';
 import type { WorkResult } from './workqueue.js';
@@ -108,14 +109,16 @@ async function reconcileOnce(rec: AppRecord, source: DriftSource, ctx: Reconcile
   let live: NomadJob | null;
   if (rec.listedAbsent) {
     live = null; // the latest listing has no such job; a create with EnforceIndex 0 fails if one appeared since
+  } else if (rec.eventJob !== undefined) {
+    live = rec.eventJob; // the Job event carried the whole job at its index: no read (EnforceIndex guards a stale one)
   } else {
     live = (await ctx.nomad.readJob(rec.desired.ID, { namespace: ns })).value;
     ctx.reached('nomad');
   }
   rec.listedAbsent = false;
-  const changed = !rec.seen || rec.seen.modifyIndex !== (live?.ModifyIndex ?? 0) || rec.seen.exists !== (live !== null);
+  rec.eventJob = undefined;
   rec.seen = seenFrom(live);
-  rec.status.job = live ? { version: live.Version, jobModifyIndex: live.JobModifyIndex, status: live.Status, stop: live.Stop } : undefined;
+  observeLive(rec, live);
 
   const memory = ctx.store.get(ns, rec.name);
   const decision = decide({ desired: desiredOf(rec, ctx), live, memory, owner: ctx.owner, nomadVersion: ctx.nomadVersion() });
@@ -129,20 +132,19 @@ async function reconcileOnce(rec: AppRecord, source: DriftSource, ctx: Reconcile
     case 'noop':
       // Git's spec is what runs. Record it as applied if the record says otherwise (a job from before the
       // store, or a write whose record was lost), so the next manual change is told apart from a rollout.
-      if (memory?.specHash !== rec.hash || memory.pruned) recordApplied(rec, ctx, memory?.failedSpecHash);
+      if (memory?.specHash !== rec.hash || memory.pruned) recordApplied(rec, ctx, memory?.failedSpecHash, live?.JobModifyIndex);
       rec.status.lastSync = iso(ctx.clock);
-      await refreshHealth(rec, live, changed, ctx);
+      if (await followHealth(rec, live, ctx)) rec.verifyDue = true;
       return 'noop';
     case 'conflict':
       logConflictOnce(rec, ctx, decision.reasons[0]!);
       rec.baseHealth = { status: 'Unknown', reasons: ['the job is not drover\'s'] };
-      rec.allocs = [];
       rec.healthFinal = true;
       applyHealth(rec);
       return 'noop';
     case 'report-only':
     case 'blocked':
-      await refreshHealth(rec, live, changed, ctx);
+      if (await followHealth(rec, live, ctx)) rec.verifyDue = true;
       return 'noop';
     default:
       return apply(rec, action, live, ctx);
@@ -172,7 +174,7 @@ async function apply(rec: AppRecord, action: Extract<AppAction, { kind: 'create'
   rec.listedAbsent = false;
   const resp = await ctx.nomad.registerJob(body, { namespace: ns, enforceIndex: true, jobModifyIndex: live?.JobModifyIndex ?? 0 });
   ctx.reached('nomad');
-  recordApplied(rec, ctx);
+  recordApplied(rec, ctx, undefined, resp.JobModifyIndex);
   if (action.cause === 'heal') ctx.metrics.selfHeal.inc({ namespace: ns, app: rec.name });
   const what = action.cause === 'heal' ? 'job healed' : action.cause === 'adopt' ? 'job adopted' : action.cause === 'rollout' ? 'job rolled out' : 'job created';
   ctx.logger.info(what, { app: rec.key, action: action.kind, cause: action.cause, fields: rec.decision?.diff?.fields, jobModifyIndex: resp.JobModifyIndex });
@@ -189,6 +191,11 @@ async function apply(rec: AppRecord, action: Extract<AppAction, { kind: 'create'
   rec.status.lastAction = action.kind;
   rec.status.lastSync = iso(ctx.clock);
   clearDrift(rec, ctx);
+  // From here health follows the events: a job drover just created has no allocations yet (nothing to read);
+  // an update keeps what is known of the old ones, and the new ones and the deployment arrive as events.
+  if (!live) seed(rec.observed, [], null);
+  rec.observed.job = { ...slimJob(body), Version: live ? (live.Version ?? 0) + 1 : 0, Status: 'pending', Stop: false, JobModifyIndex: resp.JobModifyIndex, ModifyIndex: resp.JobModifyIndex };
+  rec.observed.placement = null;
   rec.healthFinal = false;
   rec.baseHealth = { status: 'Progressing', reasons: ['new job version submitted'] };
   applyHealth(rec);
@@ -199,11 +206,12 @@ function desiredOf(rec: AppRecord, ctx: ReconcileContext): DesiredApp {
   return desiredApp(rec.app!, rec.desired!, rec.hash!, { selfHeal: ctx.selfHeal });
 }
 
-function recordApplied(rec: AppRecord, ctx: ReconcileContext, failedSpecHash?: string): void {
+function recordApplied(rec: AppRecord, ctx: ReconcileContext, failedSpecHash?: string, jobModifyIndex?: number): void {
   if (!ctx.canWrite()) return; // a follower keeps its hands off the store too
   const revision = ctx.revision()?.slice(0, 12);
   ctx.store.set(rec.namespace, rec.name, {
     specHash: rec.hash!, ...(revision ? { revision } : {}), source: rec.app!.source.file, ...(failedSpecHash ? { failedSpecHash } : {}),
+    ...(jobModifyIndex ? { jobModifyIndex } : {}),
   });
 }
 
@@ -237,28 +245,6 @@ function clearDrift(rec: AppRecord, ctx: ReconcileContext): void {
   ctx.metrics.driftFirstSeen.set(labels, 0);
 }
 
-/** Allocations and deployment are read only when the job changed or health is not final yet. */
-async function refreshHealth(rec: AppRecord, live: NomadJob | null, changed: boolean, ctx: ReconcileContext): Promise<void> {
-  if (!live || live.Stop) {
-    rec.baseHealth = jobHealth(live, [], null);
-    rec.allocs = [];
-    applyHealth(rec);
-    rec.healthFinal = true;
-    return;
-  }
-  if (!changed && rec.healthFinal) return;
-  const [allocs, dep] = await Promise.all([
-    ctx.nomad.jobAllocations(live.ID, { namespace: rec.namespace }),
-    ctx.nomad.jobDeployment(live.ID, { namespace: rec.namespace }),
-  ]);
-  rec.baseHealth = jobHealth(live, allocs.value, dep.value);
-  rec.allocs = slimAllocs(allocs.value);
-  applyHealth(rec);
-  rec.healthFinal = isHealthFinal(rec.baseHealth.status);
-  // Health just settled (a rollout finished, or first sight of the job): compare the service catalog now.
-  if (rec.healthFinal) rec.verifyDue = true;
-}
-
 /**
  * The one place an app's served status is derived: sync from the decision and its outcome, the decision
  * itself, conflict and error details. Everything else only records observations on the record.
@@ -280,6 +266,8 @@ export function publish(rec: AppRecord, ctx: { metrics: Metrics; nomadUnreachabl
     ? { ...(d.action.liveOwner ? { owner: d.action.liveOwner } : {}), managed: d.action.ownership === 'other-owner', message: d.reasons[0]! }
     : undefined;
   st.lastError = rec.error ? { code: rec.error.code, message: rec.error.message, at: rec.error.at } : undefined;
+  const job = rec.observed.job;
+  st.job = job ? { version: job.Version, jobModifyIndex: job.JobModifyIndex, status: job.Status, stop: job.Stop } : undefined;
   if (rec.problems) st.lastAction = 'none';
   ctx.metrics.setAppInfo(rec.namespace, rec.name, st.sync, st.health);
   ctx.history?.observe(st);

@@ -15,6 +15,7 @@ import { expectedServicesFromJob, observedFromConsul, observedFromNomad, partiti
 import { routeHealth } from '../core/route-verify.js';
 import type { Metrics } from '../metrics.js';
 import type { AppRecord } from './app-record.js';
+import { allocList } from './observed.js';
 
 export interface VerifyContext {
   consul: ConsulApi;
@@ -34,7 +35,7 @@ export function verifiable(rec: AppRecord): boolean {
 
 export async function verifyServices(rec: AppRecord, ctx: VerifyContext): Promise<void> {
   const labels = { namespace: rec.namespace, app: rec.name };
-  const expected = expectedServicesFromJob(withRegistrarServices(rec.desired!), rec.allocs ?? [], rec.app!.manifest.spec.weave?.subnet);
+  const expected = expectedServicesFromJob(withRegistrarServices(rec.desired!), allocList(rec.observed) ?? [], rec.app!.manifest.spec.weave?.subnet);
   if (expected.length === 0) {
     rec.status.consul = undefined;
     ctx.metrics.verify.consulDrift.set(labels, 0);
@@ -44,14 +45,18 @@ export async function verifyServices(rec: AppRecord, ctx: VerifyContext): Promis
   let observed: ObservedInstance[];
   const others: string[] = [];
   try {
-    const allocIds = new Set((rec.allocs ?? []).map((a) => a.ID));
+    const allocIds = new Set((allocList(rec.observed) ?? []).map((a) => a.ID));
+    const everyone: ObservedInstance[] = [];
     observed = (await Promise.all(expected.map(async (e) => {
       const all = await observe(e, rec, ctx);
+      everyone.push(...all);
       if (e.provider === 'nomad') return all; // already this job's only (filtered by JobID)
       const split = partitionInstances(all, allocIds);
       if (split.others.length > 0) others.push(`service ${e.name}: ${split.others.length} instance(s) of other jobs or registrations share this Consul name (not counted; Traefik's consulCatalog sees them all)`);
       return split.mine;
     }))).flat();
+    // Traefik sees every instance of the name, the app's own and others': the route check explains with all of them.
+    rec.observedInstances = everyone;
   } catch (e) {
     const err = toDroverError(e);
     const prev = rec.status.consul;
@@ -60,7 +65,6 @@ export async function verifyServices(rec: AppRecord, ctx: VerifyContext): Promis
     ctx.logger.warn('service verification: catalog unreachable', { app: rec.key, code: err.code, error: err.message });
     return;
   }
-  rec.observedInstances = observed;
   const r = verifyConsul(expected, observed);
   r.notes.push(...others);
   const wasDrift = rec.status.consul?.drift === true;

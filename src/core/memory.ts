@@ -23,6 +23,8 @@ export interface AppliedRecord {
   pruned?: boolean;
   /** the spec hash whose deployment failed: not applied again until git changes the app (flap guard) */
   failedSpecHash?: string;
+  /** the JobModifyIndex Nomad answered to that write (a deployment's JobSpecModifyIndex names it) */
+  jobModifyIndex?: number;
 }
 
 export const SHARD_COUNT = 32;
@@ -58,6 +60,7 @@ export function encodeRecord(r: AppliedRecord): string {
   if (r.source) o.s = r.source;
   if (r.pruned) o.p = 1;
   if (r.failedSpecHash) o.f = r.failedSpecHash;
+  if (r.jobModifyIndex) o.j = r.jobModifyIndex;
   return JSON.stringify(o);
 }
 
@@ -77,6 +80,7 @@ export function decodeRecord(text: string): AppliedRecord | undefined {
   if (typeof v.s === 'string') r.source = v.s;
   if (v.p === 1) r.pruned = true;
   if (typeof v.f === 'string') r.failedSpecHash = v.f;
+  if (typeof v.j === 'number') r.jobModifyIndex = v.j;
   return r;
 }
 

@@ -271,6 +271,37 @@ test('resync cost: one Consul request per service, Nomad requests unchanged (≤
   t.is(w.nomadWrites(), 0);
 });
 
+test('resync cost, provider nomad: one read of Nomad\'s service-table index stands for all 20 apps while nothing registered changed (O(1), was one read per app)', async (t) => {
+  const w = await startWorld(t);
+  await w.controller.start();
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 20; i++) {
+    files[`apps/n${i}.yaml`] = WEB.replace('name: web', `name: n${i}`).replace('count: 2', 'count: 1').replace('host: web.', `host: n${i}.`)
+      .replace(/\n$/, '') + '\n  service:\n    provider: nomad\n';
+  }
+  await w.source.commit(files);
+  await w.controller.idle();
+  const verifiedAll = () => w.controller.listApps().filter((a) => a.consul?.state === 'verified' && a.consul.problems.length === 0).length === 20;
+  const deadline = Date.now() + 8000;
+  while (!verifiedAll()) {
+    if (Date.now() > deadline) throw new Error(JSON.stringify(w.controller.listApps().map((a) => [a.name, a.health, a.consul])));
+    await new Promise((r) => setTimeout(r, 50));
+    await w.controller.resync();
+    await w.controller.idle();
+  }
+  // one resync more so every app's verification carries the settled index
+  await w.controller.resync();
+  await w.controller.idle();
+  w.cluster.nomad.server.resetCounters();
+  await w.controller.resync();
+  await w.controller.idle();
+  const reqs = w.cluster.nomad.server.counterSnapshot();
+  const nomadReqs = w.cluster.nomad.server.count((k) => !k.includes('/v1/event/stream'));
+  t.log(`resync of 20 in-sync provider-nomad apps: ${nomadReqs} Nomad request(s)`);
+  t.true(nomadReqs <= 2, JSON.stringify(reqs));
+  t.is(w.nomadWrites(), 0);
+});
+
 test('after a rollout the services are verified again without waiting for a resync', async (t) => {
   const w = await webRunning(t);
   const before = w.controller.getApp('default', 'web')!.consul!.checkedAt!;

@@ -5,7 +5,7 @@ import type { NomadApi } from '../../src/clients/types.js';
 import { DroverError } from '../../src/core/errors.js';
 import { nullLogger } from '../../src/core/logger.js';
 import type { EventFrame } from '../../src/core/nomad-types.js';
-import { watchJobEvents } from '../../src/controller/events.js';
+import { EventWatcher } from '../../src/controller/events.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 test('resubscribe back-off: 100 ms doubling to 10 s, reset by a frame; abort ends the watch', async (t) => {
@@ -13,6 +13,7 @@ test('resubscribe back-off: 100 ms doubling to 10 s, reset by a frame; abort end
   const attempts: number[] = [];
   let deliverOn = 6; // the 6th subscription yields one frame, then fails
   const nomad = {
+    listNamespaces: async () => ['default'],
     eventStream: () => ({
       async *[Symbol.asyncIterator](): AsyncGenerator<EventFrame> {
         attempts.push(clock.now());
@@ -23,7 +24,7 @@ test('resubscribe back-off: 100 ms doubling to 10 s, reset by a frame; abort end
   } as unknown as NomadApi;
   const abort = new AbortController();
   const jobs: string[] = [];
-  const done = watchJobEvents(nomad, abort.signal, nullLogger, { onJob: (_ns, id) => jobs.push(id) }, clock);
+  const done = new EventWatcher(nomad, abort.signal, nullLogger, { onJob: (_ns, id) => jobs.push(id) }, clock).start();
   while (attempts.length < 9) await clock.next('event-stream-reconnect');
   const gaps = attempts.slice(1).map((at, i) => at - attempts[i]!);
   t.deepEqual(gaps, [100, 200, 400, 800, 1600, 100, 200, 400]);

@@ -12,7 +12,7 @@ import { nullLogger, type Logger } from '../../src/core/logger.js';
 import type { Scheduler } from '../../src/core/scheduler.js';
 import { Controller } from '../../src/controller/index.js';
 import { Metrics } from '../../src/metrics.js';
-import { createNomadSim, type NomadSim } from '@drover/sim/nomad';
+import { createNomadSim, type NomadSim, type NomadSimOptions } from '@drover/sim/nomad';
 import type { Snapshot, SnapshotSource, SourceState } from '../../src/source/types.js';
 
 export class FakeSource implements SnapshotSource {
@@ -102,10 +102,12 @@ export interface HarnessOptions {
   /** every controller timer (resync, gauges, backoff, reconnect) on this scheduler, e.g. a FakeClock */
   scheduler?: Scheduler;
   logger?: Logger;
+  /** options of the simulated Nomad (e.g. nomadVersion, drivers) */
+  sim?: Partial<NomadSimOptions>;
 }
 
 export async function startHarness(t: ExecutionContext, opts: HarnessOptions = {}): Promise<Harness> {
-  const sim = createNomadSim({ allocDelayMs: 5, deploymentDelayMs: 10, namespaces: ['default', 'prod'] });
+  const sim = createNomadSim({ allocDelayMs: 5, deploymentDelayMs: 10, namespaces: ['default', 'prod'], ...opts.sim });
   const url = await sim.listen(0);
   const base = parseConfig({ NOMAD_ADDR: url, DROVER_CONCURRENCY: '8', DROVER_REQUEST_TIMEOUT: '2s', ...opts.env });
   const config: Config = { ...base, resyncIntervalMs: 60_000, ...opts.config };
