@@ -52,10 +52,8 @@ export interface AppRecord {
   baseHealth?: HealthResult;
   /** every instance of the app's service names as the last Consul verification saw them (the route check explains a dropped router with them) */
   observedInstances?: ObservedInstance[];
-  /** provider nomad: the index of Nomad's service table at the last good verification (unchanged → no read) */
+  /** provider nomad: the index of Nomad's service table the last good verification read (X-Nomad-Index); a resync whose probe sees the same index reads nothing */
   nomadServicesVerifiedAt?: number;
-  /** the index a requested verification is being made at */
-  nomadServicesIndexPending?: number;
   /** health was just (re)evaluated to a final state: verify the services on this pass */
   verifyDue?: boolean;
   status: AppStatus;

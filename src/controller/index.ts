@@ -405,11 +405,10 @@ export class Controller implements ControllerApi {
       rec.verifyDue = false;
       try {
         await verifyServices(rec, this.verifier);
-        if (rec.status.consul?.state === 'verified' && rec.nomadServicesIndexPending !== undefined) rec.nomadServicesVerifiedAt = rec.nomadServicesIndexPending;
       } catch (e) {
+        rec.nomadServicesVerifiedAt = undefined;
         this.bug('verify', e, key);
       }
-      rec.nomadServicesIndexPending = undefined;
       applyHealth(rec);
       publish(rec, this.ctx);
     }
@@ -701,9 +700,10 @@ export class Controller implements ControllerApi {
 
   /**
    * Resync cadence: every verifiable app's services are compared once, through the queue (one worker per key).
-   * Nomad's own service catalog (provider nomad) is asked first for its index, with one read: apps verified at
-   * that index, whose allocations did not change since (those are verified on their own), are not read again —
-   * so a resync of provider-nomad apps costs O(1) Nomad requests, not one per app.
+   * Nomad's own service catalog (provider nomad) is asked first for its index, with one read: an app whose last
+   * good verification read the table at that same index (nothing registered or deregistered since; allocation
+   * changes are verified on their own, verifyDue) is not read again — so a resync of settled provider-nomad apps
+   * costs O(1) Nomad requests, not one per app, once each has been verified since the table last changed.
    */
   private async requestVerification(): Promise<void> {
     if (!this.verifier && !this.routes) return;
@@ -719,7 +719,6 @@ export class Controller implements ControllerApi {
     for (const rec of candidates) {
       const unchanged = servicesIndex !== undefined && servicesIndex > 0 && usesNomadServices(rec) && rec.nomadServicesVerifiedAt === servicesIndex && !this.routes;
       if (unchanged) continue;
-      if (servicesIndex !== undefined && usesNomadServices(rec)) rec.nomadServicesIndexPending = servicesIndex;
       this.verifyRequested.add(rec.key);
       this.queue.add(rec.key);
     }

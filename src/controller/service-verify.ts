@@ -47,8 +47,9 @@ export async function verifyServices(rec: AppRecord, ctx: VerifyContext): Promis
   try {
     const allocIds = new Set((allocList(rec.observed) ?? []).map((a) => a.ID));
     const everyone: ObservedInstance[] = [];
+    const nomadIndexes: number[] = [];
     observed = (await Promise.all(expected.map(async (e) => {
-      const all = await observe(e, rec, ctx);
+      const all = await observe(e, rec, ctx, nomadIndexes);
       everyone.push(...all);
       if (e.provider === 'nomad') return all; // already this job's only (filtered by JobID)
       const split = partitionInstances(all, allocIds);
@@ -57,7 +58,10 @@ export async function verifyServices(rec: AppRecord, ctx: VerifyContext): Promis
     }))).flat();
     // Traefik sees every instance of the name, the app's own and others': the route check explains with all of them.
     rec.observedInstances = everyone;
+    // Nomad's service table as of the oldest of these reads: while its index stays there, nothing registered changed.
+    rec.nomadServicesVerifiedAt = nomadIndexes.length > 0 ? Math.min(...nomadIndexes) : undefined;
   } catch (e) {
+    rec.nomadServicesVerifiedAt = undefined;
     const err = toDroverError(e);
     const prev = rec.status.consul;
     rec.status.consul = { ...(prev ?? { drift: false, problems: [], notes: [], instances: [] }), state: 'unreachable', error: `${err.code}: ${err.message}` };
@@ -96,9 +100,10 @@ export function applyHealth(rec: AppRecord): void {
   if (c.drift || c.instances.some((i) => i.state === 'critical')) rec.status.health = 'Degraded';
 }
 
-async function observe(exp: ExpectedService, rec: AppRecord, ctx: VerifyContext): Promise<ObservedInstance[]> {
+async function observe(exp: ExpectedService, rec: AppRecord, ctx: VerifyContext, nomadIndexes: number[]): Promise<ObservedInstance[]> {
   if (exp.provider === 'nomad') {
-    const regs = (await ctx.nomad.listServiceRegistrations(exp.name, { namespace: rec.namespace })).value;
+    const { value: regs, index } = await ctx.nomad.listServiceRegistrations(exp.name, { namespace: rec.namespace });
+    nomadIndexes.push(index);
     return observedFromNomad(regs.filter((r) => r.JobID === rec.name));
   }
   return observedFromConsul((await ctx.consul.healthService(exp.name)).value);

@@ -289,7 +289,7 @@ test('resync cost, provider nomad: one read of Nomad\'s service-table index stan
     await w.controller.resync();
     await w.controller.idle();
   }
-  // one resync more so every app's verification carries the settled index
+  // Apps verified before the last registration read an older index of the table: one resync reads those again.
   await w.controller.resync();
   await w.controller.idle();
   w.cluster.nomad.server.resetCounters();
@@ -300,6 +300,26 @@ test('resync cost, provider nomad: one read of Nomad\'s service-table index stan
   t.log(`resync of 20 in-sync provider-nomad apps: ${nomadReqs} Nomad request(s)`);
   t.true(nomadReqs <= 2, JSON.stringify(reqs));
   t.is(w.nomadWrites(), 0);
+
+  // A registration elsewhere moves the table's index: the next resync reads every app's services again.
+  const serviceReads = () => w.cluster.nomad.server.count((k) => k.startsWith('GET /v1/service/'));
+  files['apps/n20.yaml'] = files['apps/n0.yaml']!.replace('name: n0', 'name: n20').replace('host: n0.', 'host: n20.');
+  await w.source.commit(files);
+  const n20Verified = () => w.controller.getApp('default', 'n20')?.consul?.state === 'verified' && w.controller.getApp('default', 'n20')!.consul!.problems.length === 0;
+  const until = Date.now() + 8000;
+  while (!n20Verified()) {
+    if (Date.now() > until) throw new Error(JSON.stringify(w.controller.getApp('default', 'n20')));
+    await new Promise((r) => setTimeout(r, 50));
+    await w.controller.idle();
+  }
+  w.cluster.nomad.server.resetCounters();
+  await w.controller.resync();
+  await w.controller.idle();
+  t.true(serviceReads() >= 21, `after a new registration: ${JSON.stringify(w.cluster.nomad.server.counterSnapshot())}`);
+  w.cluster.nomad.server.resetCounters();
+  await w.controller.resync();
+  await w.controller.idle();
+  t.true(serviceReads() <= 1, `settled again: ${JSON.stringify(w.cluster.nomad.server.counterSnapshot())}`);
 });
 
 test('after a rollout the services are verified again without waiting for a resync', async (t) => {
