@@ -79,6 +79,8 @@ export interface EventStreamParams {
   onIndexReset?: (was: number, now: number) => void;
   /** a connection ended or failed and is about to be made again (the caller may check the cluster meanwhile) */
   onReconnect?: () => void;
+  /** Nomad answered the subscription (status and headers in): from here on, nothing written is missed */
+  onOpen?: () => void;
 }
 
 export async function* eventStream(core: HttpCore, p: EventStreamParams, logger: Logger = nullLogger): AsyncGenerator<EventFrame> {
@@ -96,6 +98,7 @@ export async function* eventStream(core: HttpCore, p: EventStreamParams, logger:
         query: { topic: p.topics, namespace: p.namespace, region: p.region, index: from > 0 ? from : undefined },
         signal: p.signal,
       });
+      p.onOpen?.();
       const splitter = new LineSplitter();
       for await (const chunk of stream) {
         for (const line of splitter.push(chunk as Buffer)) {

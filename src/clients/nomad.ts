@@ -184,7 +184,7 @@ export class NomadClient implements NomadApi {
     return { value: r.value ?? [], index: r.reply.index };
   }
 
-  eventStream(o: { topics: string[]; namespace?: string; index?: number; signal: AbortSignal; onIndexReset?: (was: number, now: number) => void; onReconnect?: () => void }): AsyncIterable<EventFrame> {
+  eventStream(o: { topics: string[]; namespace?: string; index?: number; signal: AbortSignal; onIndexReset?: (was: number, now: number) => void; onReconnect?: () => void; onOpen?: () => void }): AsyncIterable<EventFrame> {
     return eventStream(this.core, { ...o, namespace: o.namespace ?? this.opts.namespace, region: this.opts.region }, this.logger.child({ upstream: 'nomad' }));
   }
 

@@ -84,7 +84,7 @@ export interface NomadApi {
   /** `cas`: 0 = must not exist yet, N = must still be at ModifyIndex N */
   writeVariable(v: { Namespace: string; Path: string; Items: Record<string, string> }, opts?: { cas?: number; signal?: AbortSignal }): Promise<VariableWriteResult>;
   deleteVariable(path: string, opts?: { namespace?: string; cas?: number; signal?: AbortSignal }): Promise<void>;
-  eventStream(opts: { topics: string[]; namespace?: string; index?: number; signal: AbortSignal; onIndexReset?: (was: number, now: number) => void; onReconnect?: () => void }): AsyncIterable<EventFrame>;
+  eventStream(opts: { topics: string[]; namespace?: string; index?: number; signal: AbortSignal; onIndexReset?: (was: number, now: number) => void; onReconnect?: () => void; onOpen?: () => void }): AsyncIterable<EventFrame>;
   /** The agent's version (`GET /v1/agent/self` → config.Version.Version[-VersionPrerelease]); undefined when it does not say. */
   agentVersion(opts?: { signal?: AbortSignal }): Promise<string | undefined>;
   /** Cheap reachability probe (`GET /v1/agent/health` or `/v1/status/leader`). */

@@ -33,6 +33,8 @@ export interface EventHandlers {
   onError?: (e: DroverError) => void;
   /** a frame arrived (readiness: Nomad answers) */
   onFrame?: () => void;
+  /** Nomad answered a subscription (its connection is open) */
+  onOpen?: () => void;
 }
 
 /** Back-off between resubscriptions: 100 ms doubling to 10 s, back to 100 ms once a frame arrives. */
@@ -54,8 +56,12 @@ export class EventWatcher {
     private readonly scheduler: Scheduler = plainScheduler,
   ) {}
 
-  start(): Promise<void> {
-    this.done ??= this.loop();
+  /**
+   * `from`: the index the first subscription starts at (inclusive; Nomad replays what its event buffer still
+   * holds from there), e.g. one read before drover wrote anything; undefined = whatever Nomad still buffers.
+   */
+  start(from?: Promise<number | undefined>): Promise<void> {
+    this.done ??= this.loop(from);
     return this.done;
   }
 
@@ -71,9 +77,9 @@ export class EventWatcher {
     this.subscription.abort();
   }
 
-  private async loop(): Promise<void> {
+  private async loop(from?: Promise<number | undefined>): Promise<void> {
     let delay: number = RESUBSCRIBE_MS.first;
-    let index: number | undefined;
+    let index: number | undefined = await from?.catch(() => undefined);
     while (!this.signal.aborted) {
       const sub = new AbortController();
       this.subscription = sub;
@@ -88,6 +94,7 @@ export class EventWatcher {
             this.handlers.onIndexReset?.();
           },
           onReconnect: () => this.handlers.onReconnect?.(),
+          onOpen: () => this.handlers.onOpen?.(),
         })) {
           delay = RESUBSCRIBE_MS.first;
           this.handlers.onFrame?.();

@@ -106,6 +106,14 @@ export class Controller implements ControllerApi {
   private stopping: Promise<{ drained: boolean }> | undefined;
   private readonly abort = sharedAbortController();
   private eventsDone: Promise<void> | undefined;
+  /**
+   * Settles once the event stream is open (or could not be opened: a reconnect or an error). Nothing is written
+   * before: the first apps' allocations would otherwise start before the subscription and their health would
+   * wait for a re-read. The stream starts at the jobs index read before that (`streamFrom`), so the gap between
+   * the read and the open is replayed from Nomad's event buffer.
+   */
+  private streamReady: Promise<void> = Promise.resolve();
+  private markStreamReady: () => void = () => undefined;
   private resyncRunning: Promise<void> | undefined;
   private readonly pending = new Set<Promise<unknown>>();
   private started = false;
@@ -168,14 +176,11 @@ export class Controller implements ControllerApi {
     if (this.started) return;
     this.started = true;
     this.deps.metrics.leader.set(this.canWrite() ? 1 : 0);
+    this.streamReady = new Promise<void>((resolve) => (this.markStreamReady = resolve));
     this.deps.source.onSnapshot((s) => this.track(this.queueSnapshot(s.dir, s.revision)));
     this.track(this.probeNomad());
     this.track(this.loadStore());
-    await this.deps.source.start();
-    if (this.stopRequested) return; // stopped during the first fetch: start nothing more
-    const current = this.deps.source.state().snapshot;
-    if (current && this.desired?.revision !== current.revision) await this.queueSnapshot(current.dir, current.revision);
-    if (this.stopRequested) return;
+    // The event stream opens while git is fetched, from the jobs index read first: no write waits long for it.
     this.events = new EventWatcher(this.deps.nomad, this.abort.signal, this.deps.logger, {
       onJob: (ns, id, job, deleted) => this.onJobEvent(ns, id, job, deleted),
       onAllocation: (ns, jobId, a) => this.onObserved(ns, jobId, (rec) => {
@@ -185,11 +190,23 @@ export class Controller implements ControllerApi {
       onDeployment: (ns, jobId, d) => this.onObserved(ns, jobId, (rec) => observeDeployment(rec.observed, d as unknown as Deployment)),
       onEvaluation: (ns, jobId, ev) => this.onObserved(ns, jobId, (rec) => observeEvaluation(rec.observed, ev)),
       onIndexReset: () => this.onIndexReset(),
-      onReconnect: () => void this.track(this.probeIndex()),
-      onError: (e) => this.reached('nomad', e),
+      onReconnect: () => {
+        this.markStreamReady();
+        void this.track(this.probeIndex());
+      },
+      onError: (e) => {
+        this.markStreamReady();
+        this.reached('nomad', e);
+      },
       onFrame: () => this.reached('nomad'),
+      onOpen: () => this.markStreamReady(),
     }, this.scheduler);
-    this.eventsDone = this.events.start();
+    this.eventsDone = this.events.start(this.streamFrom()).finally(() => this.markStreamReady());
+    await this.deps.source.start();
+    if (this.stopRequested) return; // stopped during the first fetch: start nothing more
+    const current = this.deps.source.state().snapshot;
+    if (current && this.desired?.revision !== current.revision) await this.queueSnapshot(current.dir, current.revision);
+    if (this.stopRequested) return;
     this.resyncTimer = this.scheduler.interval('resync', this.deps.config.resyncIntervalMs, () => void this.track(this.resync()));
     this.gaugeTimer = this.scheduler.interval('gauge-refresh', 1000, () => {
       this.deps.metrics.workqueueLongestRunning.set(this.queue.longestRunningSeconds());
@@ -391,6 +408,7 @@ export class Controller implements ControllerApi {
 
   /** Reconciles the key unless only a service verification was asked for; then verifies when due. */
   private async work(key: string): Promise<WorkResult> {
+    await this.streamReady;
     const rec = this.records.get(key);
     const source = this.sources.get(key);
     this.sources.delete(key);
@@ -554,6 +572,17 @@ export class Controller implements ControllerApi {
    * with every resync's listing and, cheaply (a listing by a prefix no job has), whenever the event stream
    * had to reconnect — which a restart makes it do.
    */
+  /** The jobs index before anything was written (undefined when Nomad cannot be read): the event stream starts there. */
+  private async streamFrom(): Promise<number | undefined> {
+    try {
+      const r = await this.deps.nomad.listJobs({ namespace: '*', prefix: INDEX_PROBE_PREFIX, signal: this.abort.signal });
+      this.checkIndex(r.index);
+      return r.index > 0 ? r.index : undefined;
+    } catch {
+      return undefined; // unreachable: the stream's own retries and the resync report it
+    }
+  }
+
   private async probeIndex(): Promise<void> {
     try {
       const r = await this.deps.nomad.listJobs({ namespace: '*', prefix: INDEX_PROBE_PREFIX, signal: this.abort.signal });
