@@ -1,7 +1,8 @@
 // `npm run bench`: drover's performance numbers against the goals in issue #4. Writes nothing into the
 // repository (temp dirs only) and prints one table. Scale with BENCH_APPS (cold-sync sizes, comma
 // separated; default 1000,5000), BENCH_RENDER (apps for the parse+render pass; default 10000) and
-// BENCH_SAMPLES (latency samples; default 50). The largest BENCH_APPS size is used for steady state,
+// BENCH_SAMPLES (latency samples; default 50), BENCH_NOMAD_APPS (apps with provider nomad services, whose own cold sync
+// and steady state are measured after; default 500, 0 skips). The largest BENCH_APPS size is used for steady state,
 // latencies and peak RSS. The simulator runs in a child process unless BENCH_SIM=inline. Drover's own
 // memory is measured in a separate cold sync with drover alone in a child process (BENCH_MEMORY=off
 // skips it; BENCH_HEAP_SNAPSHOT=<dir> makes that child write a heap snapshot there; BENCH_DROVER_NODE_FLAGS
@@ -12,14 +13,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterDefaultsFromEnv } from '../src/config.js';
 import type { Logger } from '../src/core/logger.js';
+import { isHealthFinal } from '../src/core/health.js';
 import { renderJob } from '../src/core/render/index.js';
 import { runDrover, type RunningDrover } from '../src/main.js';
 import { loadAppTexts } from '../src/spec/index.js';
 import { createRepo, type TestRepo } from '../test/helpers/git.js';
-import { appFiles, appName, appYaml } from './bench/apps.js';
+import { appFiles, appName, appYaml, nomadProviderAppFiles } from './bench/apps.js';
 import { droverNodeFlags, measureDroverMemory } from './bench/memory.js';
 import { startBenchSim, writesIn, type BenchSim } from './bench/sim.js';
 
+const nomadApps = Number(process.env.BENCH_NOMAD_APPS ?? 500);
 const sizes = (process.env.BENCH_APPS ?? '1000,5000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
 const renderCount = Number(process.env.BENCH_RENDER ?? 10_000);
 const samples = Number(process.env.BENCH_SAMPLES ?? 50);
@@ -58,11 +61,11 @@ interface Rig {
   workDir: string;
 }
 
-async function coldSync(n: number): Promise<Rig> {
+async function coldSync(n: number, apps = appFiles(n), label = ''): Promise<Rig> {
   const sim = await startBenchSim(n, 5);
   await sim.setFaults({ latencyMs: 2 });
   const files: Record<string, string> = {};
-  for (const f of appFiles(n)) files[`apps/${f.file}`] = f.text;
+  for (const f of apps) files[`apps/${f.file}`] = f.text;
   const repo = createRepo({ files });
   const workDir = mkdtempSync(join(tmpdir(), 'drover-bench-'));
   const cpu0 = process.cpuUsage();
@@ -76,7 +79,7 @@ async function coldSync(n: number): Promise<Rig> {
     { shutdownHooks: false, workDir, logger: silent },
   );
   await drover.started;
-  const names = Array.from({ length: n }, (_, i) => appName(i));
+  const names = apps.map((f) => f.file.replace(/\.yaml$/, ''));
   const deadline = Date.now() + 300_000;
   for (;;) {
     const ids = await sim.jobIds();
@@ -90,14 +93,40 @@ async function coldSync(n: number): Promise<Rig> {
   const cpu = cpuMs(cpu0);
   const counters = await sim.counters();
   const total = Object.values(counters).reduce((a, b) => a + b, 0);
-  row(`cold sync ${n} apps (2 ms/request, sim ${sim.mode})`, `${(ms / 1000).toFixed(2)} s (all registered at ${(registered / 1000).toFixed(2)} s) = ${Math.round(n / (ms / 1000))} apps/s, ${total} Nomad requests, CPU: drover process ${(cpu / 1000).toFixed(1)} s${simCpu(sim)}`, n >= 5000 ? '5000 < 60 s' : '');
+  row(`cold sync ${n}${label} apps (2 ms/request, sim ${sim.mode})`, `${(ms / 1000).toFixed(2)} s (all registered at ${(registered / 1000).toFixed(2)} s) = ${Math.round(n / (ms / 1000))} apps/s, ${total} Nomad requests, CPU: drover process ${(cpu / 1000).toFixed(1)} s${simCpu(sim)}`, n >= 5000 ? '5000 < 60 s' : '');
   if (process.env.BENCH_VERBOSE) process.stderr.write(`    ${JSON.stringify(counters)}\n`);
   return { sim, repo, drover, workDir };
 }
 
-async function steadyState(rig: Rig, n: number): Promise<void> {
+async function steadyState(rig: Rig, n: number, label = ''): Promise<void> {
   const { sim, drover } = rig;
   await drover.controller.idle(60_000);
+  // Steady state is in sync and settled: wait (bounded) until every app's health is final from the event
+  // stream, so the resync measured is not also catching up on allocations still starting.
+  const settleDeadline = Date.now() + Number(process.env.BENCH_SETTLE_MS ?? 60_000);
+  let unsettled = 0;
+  for (;;) {
+    unsettled = drover.controller.listApps().filter((a) => !isHealthFinal(a.health)).length;
+    if (unsettled === 0 || Date.now() > settleDeadline) break;
+    await sleep(100);
+  }
+  if (unsettled > 0) process.stderr.write(`    ${unsettled} apps still had no final health after 60 s; the resync below re-reads some of them\n`);
+  if (unsettled > 0 && process.env.BENCH_VERBOSE) {
+    for (const a of drover.controller.listApps().filter((x) => !isHealthFinal(x.health)).slice(0, 3)) {
+      const allocs = await (await fetch(`${sim.urls.nomad}/v1/job/${a.name}/allocations`)).text();
+      const dep = await (await fetch(`${sim.urls.nomad}/v1/job/${a.name}/deployment`)).text();
+      process.stderr.write(`      ${a.name}: ${JSON.stringify(a)}\n      allocations: ${allocs.slice(0, 1500)}\n      deployment: ${dep.slice(0, 800)}\n`);
+    }
+  }
+  if (process.env.BENCH_VERBOSE) {
+    const byHealth: Record<string, number> = {};
+    const samples: string[] = [];
+    for (const a of drover.controller.listApps()) {
+      byHealth[a.health] = (byHealth[a.health] ?? 0) + 1;
+      if (a.health !== 'Healthy' && samples.length < 5) samples.push(`${a.name}: ${a.health} ${a.healthReasons.join('; ')}`);
+    }
+    process.stderr.write(`    health before the steady-state resync: ${JSON.stringify(byHealth)}\n      ${samples.join('\n      ')}\n`);
+  }
   await sim.resetCounters();
   await drover.controller.resync();
   await drover.controller.idle(60_000);
@@ -105,8 +134,19 @@ async function steadyState(rig: Rig, n: number): Promise<void> {
   delete c['GET /v1/event/stream'];
   const requests = Object.values(c).reduce((a, b) => a + b, 0);
   const byRoute = Object.entries(c).map(([k, v]) => `${k}×${v}`).join(', ');
-  row(`steady-state resync, ${n} apps in sync: Nomad requests`, `${requests} (${byRoute || 'none'})`, '≤ 5');
+  row(`steady-state resync, ${n}${label} apps in sync: Nomad requests`, `${requests} (${byRoute || 'none'})`, '≤ 5');
   row('steady-state resync: Nomad writes', String(writesIn(c)), '0');
+  // Provider nomad: apps verified before the last registration hold an older index of the service table, so
+  // the first resync reads those again; the one after it is the steady state.
+  if (label) {
+    await sim.resetCounters();
+    await drover.controller.resync();
+    await drover.controller.idle(60_000);
+    const c2 = await sim.counters();
+    delete c2['GET /v1/event/stream'];
+    const total = Object.values(c2).reduce((a, b) => a + b, 0);
+    row(`next resync, ${n}${label} apps: Nomad requests`, `${total} (${Object.entries(c2).map(([k, v]) => `${k}×${v}`).join(', ') || 'none'})`, '≤ 5');
+  }
 }
 
 async function droverMemory(n: number): Promise<void> {
@@ -208,6 +248,12 @@ async function main(): Promise<void> {
         await healLatency(rig);
       }
     }
+    await close(rig);
+  }
+  // Provider nomad: the services are in Nomad's own catalog, so verifying them is Nomad requests too.
+  if (nomadApps > 0) {
+    const rig = await coldSync(nomadApps, nomadProviderAppFiles(nomadApps), ' provider-nomad');
+    await steadyState(rig, nomadApps, ' provider-nomad');
     await close(rig);
   }
   // maxRSS is the process peak so far: taken before the render pass so that pass does not count

@@ -40,3 +40,11 @@ export function vaultSecrets(count: number): Record<string, Record<string, strin
   for (let i = 0; i < count; i++) if (KINDS[i % KINDS.length] === 'vault') out[appName(i)] = { token: `bench-${i}` };
   return out;
 }
+
+/** `count` apps of the ingress shape whose services Nomad's own catalog carries (`spec.service.provider: nomad`). */
+export function nomadProviderAppFiles(count: number): { file: string; text: string }[] {
+  return Array.from({ length: count }, (_, i) => {
+    const text = appYaml(i * KINDS.length).replace('  health:\n', '  service:\n    provider: nomad\n  health:\n');
+    return { file: `${appName(i * KINDS.length)}.yaml`, text };
+  });
+}
