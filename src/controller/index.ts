@@ -159,7 +159,7 @@ export class Controller implements ControllerApi {
     this.routes = deps.traefik
       ? new RouteChecker({ traefik: deps.traefik, prefix: deps.config.cluster.traefikPrefix, metrics: deps.metrics, logger: deps.logger, clock: this.clock, reached: (u, e) => this.reached(u, e) })
       : undefined;
-    this.verifier = deps.consul ? { consul: abortableConsul(deps.consul, this.abort.signal), nomad, metrics: deps.metrics, logger: deps.logger, clock: this.clock } : undefined;
+    this.verifier = deps.consul ? { consul: abortableConsul(deps.consul, this.abort.signal), nomad, metrics: deps.metrics, logger: deps.logger, clock: this.clock, keepInstances: this.routes !== undefined } : undefined;
     this.queue = new WorkQueue({
       concurrency: deps.config.concurrency,
       clock: this.clock,

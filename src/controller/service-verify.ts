@@ -23,6 +23,8 @@ export interface VerifyContext {
   metrics: Metrics;
   logger: Logger;
   clock: Clock;
+  /** keep every instance of the app's service names on the record (the route check explains with them; only then) */
+  keepInstances?: boolean;
 }
 
 /** Only a job that runs the desired version with settled health is compared; anything else would be noise. */
@@ -57,7 +59,7 @@ export async function verifyServices(rec: AppRecord, ctx: VerifyContext): Promis
       return split.mine;
     }))).flat();
     // Traefik sees every instance of the name, the app's own and others': the route check explains with all of them.
-    rec.observedInstances = everyone;
+    rec.observedInstances = ctx.keepInstances ? everyone : undefined;
     // Nomad's service table as of the oldest of these reads: while its index stays there, nothing registered changed.
     rec.nomadServicesVerifiedAt = nomadIndexes.length > 0 ? Math.min(...nomadIndexes) : undefined;
   } catch (e) {
