@@ -1,7 +1,8 @@
 // Watches Nomad's event stream for the controller: Job events (a manual `nomad job run`/`stop` is
 // reconciled at once; the event carries the whole job, so no read is needed), and Allocation, Deployment
 // and Evaluation events, which carry the whole object too: health follows a rollout, a lost allocation or
-// a placement failure from the stream, without polling Nomad.
+// a placement failure from the stream, without polling Nomad. Service events (Nomad's own catalog) have the
+// app's provider-nomad services verified again when a registration of its job comes or goes.
 //
 // Two facts of a real Nomad shape this (issue #11):
 // - `namespace=*` is expanded into the namespaces that exist when the stream opens
@@ -25,6 +26,8 @@ export interface EventHandlers {
   onAllocation?: (namespace: string, jobId: string, alloc: Record<string, unknown>) => void;
   onDeployment?: (namespace: string, jobId: string, deployment: Record<string, unknown>) => void;
   onEvaluation?: (namespace: string, jobId: string, evaluation: Record<string, unknown>) => void;
+  /** a registration of Nomad's own service catalog (provider nomad) of this job was added or removed */
+  onService?: (namespace: string, jobId: string) => void;
   /** the cluster's index went backwards (a restarted cluster): everything known is stale */
   onIndexReset?: () => void;
   /** the stream's connection dropped and is made again (a restart shows here first: the caller checks the index) */
@@ -40,7 +43,7 @@ export interface EventHandlers {
 /** Back-off between resubscriptions: 100 ms doubling to 10 s, back to 100 ms once a frame arrives. */
 export const RESUBSCRIBE_MS = { first: 100, max: 10_000 } as const;
 
-export const EVENT_TOPICS = ['Job:*', 'Allocation:*', 'Deployment:*', 'Evaluation:*'] as const;
+export const EVENT_TOPICS = ['Job:*', 'Allocation:*', 'Deployment:*', 'Evaluation:*', 'Service:*'] as const;
 
 export class EventWatcher {
   private subscription: AbortController | undefined;
@@ -150,6 +153,13 @@ export class EventWatcher {
       case 'Evaluation': {
         const e = ev.Payload?.Evaluation as Record<string, unknown> | undefined;
         if (e && typeof e.JobID === 'string') h.onEvaluation?.(ns(e), e.JobID, e);
+        return;
+      }
+      case 'Service': {
+        // Nomad's own catalog (provider nomad): Key is the registration's ID, the payload the registration
+        // (nomad/state/events.go, TableServiceRegistrations), on registration and on deregistration alike.
+        const r = ev.Payload?.Service as Record<string, unknown> | undefined;
+        if (r && typeof r.JobID === 'string') h.onService?.(ns(r), r.JobID);
         return;
       }
     }

@@ -152,3 +152,20 @@ export function services(ctx: RouteContext, req: SimRequest, name?: string): Pro
 }
 
 /** Wraps a handler so HttpError becomes the plain-text reply a real agent sends. */
+
+/**
+ * `DELETE /v1/service/:name/:id` (command/agent/service_registration_endpoint.go, nomad/service_registration_endpoint.go
+ * DeleteByID): submit-job in the namespace; an unknown ID is Nomad's state error as a 500; the reply is a 200 with
+ * an empty body (Content-Length 0, seen from a real 2.0.5) and the write's index. The registration's Service event follows, as for one an allocation removed.
+ */
+export function deleteService(ctx: RouteContext, req: SimRequest, id: string): SimReply {
+  const ns = queryNs(req);
+  if (!allowedNs(ctx, req, true)(ns)) throw new HttpError(403, 'Permission denied');
+  if (!id) throw new HttpError(400, 'missing service id');
+  const reg = ctx.state.services.get(id);
+  if (!reg || reg.Namespace !== ns) throw new HttpError(500, 'service registration not found');
+  ctx.state.services.delete(id);
+  const index = ctx.state.bump('service_registrations');
+  ctx.state.publish([{ Topic: 'Service', Type: 'ServiceDeregistration', Key: reg.ID, Namespace: reg.Namespace, FilterKeys: [reg.JobID, reg.ServiceName], Payload: { Service: reg } }]);
+  return { status: 200, text: '', headers: { 'X-Nomad-Index': String(index) } };
+}

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { SimReply, SimRequest, SimServer } from '../http.js';
 import { agentSelf, statusLeader, statusPeers } from './agent.js';
 import { allowedNs, HttpError, policy, text, variableAllowed, type RouteContext } from './api-common.js';
-import { jobTable, jobVersions, listJobs, readJob, services } from './api-reads.js';
+import { deleteService, jobTable, jobVersions, listJobs, readJob, services } from './api-reads.js';
 import { deregister, plan, register, validateJob } from './api-writes.js';
 import { failDeployment, promoteDeployment, readDeployment } from './deployments.js';
 import { jobEvaluations, readEvaluation } from './evals.js';
@@ -76,6 +76,7 @@ export function installRoutes(server: SimServer, ctx: RouteContext, controls: Si
   }));
   server.route('GET', '/v1/services', guard((req) => services(ctx, req)));
   server.route('GET', '/v1/service/:name', guard((req) => services(ctx, req, req.params.name)));
+  server.route('DELETE', '/v1/service/:name/:id', guard((req) => deleteService(ctx, req, req.params.id ?? '')));
   server.route('GET', '/v1/event/stream', guard((req) => {
     // validateACL: every namespace the stream covers (all of them for `*`) must be readable, or nothing is sent
     if (ctx.aclTokens) {

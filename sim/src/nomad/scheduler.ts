@@ -738,7 +738,7 @@ export class Scheduler {
           AllocID: a.ID, Tags: (svc.Tags as string[] | null) ?? null, Address: address, Port: port, CreateIndex: index, ModifyIndex: index,
         };
         this.state.services.set(id, reg);
-        events.push({ Topic: 'Service', Type: 'ServiceRegistration', Key: reg.ServiceName, Namespace: a.Namespace, FilterKeys: [a.JobID], Payload: { Service: reg } });
+        events.push({ Topic: 'Service', Type: 'ServiceRegistration', Key: reg.ID, Namespace: a.Namespace, FilterKeys: [a.JobID, reg.ServiceName], Payload: { Service: reg } });
       } else {
         this.opts.sink?.register({
           id, name: String(svc.Name), tags: ((svc.Tags as string[] | null) ?? []).slice(), address, port,
@@ -757,7 +757,7 @@ export class Scheduler {
       if (reg) {
         this.state.services.delete(id);
         this.state.bump('service_registrations');
-        this.state.publish([{ Topic: 'Service', Type: 'ServiceDeregistration', Key: reg.ServiceName, Namespace: reg.Namespace, FilterKeys: [reg.JobID], Payload: { Service: reg } }]);
+        this.state.publish([{ Topic: 'Service', Type: 'ServiceDeregistration', Key: reg.ID, Namespace: reg.Namespace, FilterKeys: [reg.JobID, reg.ServiceName], Payload: { Service: reg } }]);
       } else this.opts.sink?.deregister(id);
     }
     a.serviceIds = [];
