@@ -118,6 +118,8 @@ export class Controller implements ControllerApi {
   private readonly pending = new Set<Promise<unknown>>();
   private started = false;
   private snapshotChain: Promise<void> = Promise.resolve();
+  /** the revision last handed to queueSnapshot: the first fetch's snapshot arrives by the callback and by start() */
+  private lastQueuedRevision: string | undefined;
 
   constructor(private readonly deps: ControllerDeps) {
     this.scheduler = deps.scheduler ?? plainScheduler;
@@ -189,6 +191,7 @@ export class Controller implements ControllerApi {
       }),
       onDeployment: (ns, jobId, d) => this.onObserved(ns, jobId, (rec) => observeDeployment(rec.observed, d as unknown as Deployment)),
       onEvaluation: (ns, jobId, ev) => this.onObserved(ns, jobId, (rec) => observeEvaluation(rec.observed, ev)),
+      onService: (ns, jobId) => this.onServiceEvent(ns, jobId),
       onIndexReset: () => this.onIndexReset(),
       onReconnect: () => {
         this.markStreamReady();
@@ -205,7 +208,7 @@ export class Controller implements ControllerApi {
     await this.deps.source.start();
     if (this.stopRequested) return; // stopped during the first fetch: start nothing more
     const current = this.deps.source.state().snapshot;
-    if (current && this.desired?.revision !== current.revision) await this.queueSnapshot(current.dir, current.revision);
+    if (current) await this.queueSnapshot(current.dir, current.revision);
     if (this.stopRequested) return;
     this.resyncTimer = this.scheduler.interval('resync', this.deps.config.resyncIntervalMs, () => void this.track(this.resync()));
     this.gaugeTimer = this.scheduler.interval('gauge-refresh', 1000, () => {
@@ -446,9 +449,14 @@ export class Controller implements ControllerApi {
 
   /** Snapshots are applied one at a time, in the order they arrive. */
   private queueSnapshot(dir: string, revision: string): Promise<void> {
+    if (revision === this.lastQueuedRevision) return this.snapshotChain; // already applied or on its way
+    this.lastQueuedRevision = revision;
     this.snapshotChain = this.snapshotChain
       .then(() => this.onSnapshot(dir, revision))
-      .catch((e) => this.deps.logger.error('applying a snapshot failed', { revision, error: toDroverError(e).message }));
+      .catch((e) => {
+        if (this.lastQueuedRevision === revision) this.lastQueuedRevision = undefined; // the next delivery tries it again
+        this.deps.logger.error('applying a snapshot failed', { revision, error: toDroverError(e).message });
+      });
     return this.snapshotChain;
   }
 
@@ -564,6 +572,18 @@ export class Controller implements ControllerApi {
     if (!update(rec)) return;
     if (recomputeHealth(rec, this.healthCtx)) this.requestVerifyKey(rec.key);
     publish(rec, this.ctx);
+  }
+
+  /**
+   * A registration in Nomad's own catalog of an app's job came or went (a stale one of a stopped allocation
+   * removed late, a hand `DELETE /v1/service/…`): the app's services are compared again on its next turn,
+   * once its health has settled (verifiable), instead of at the next resync.
+   */
+  private onServiceEvent(namespace: string, jobId: string): void {
+    const rec = this.records.get(`${namespace}/${jobId}`);
+    if (!rec || !this.verifier || !usesNomadServices(rec) || !verifiable(rec)) return;
+    rec.nomadServicesVerifiedAt = undefined;
+    this.requestVerifyKey(rec.key);
   }
 
   /**

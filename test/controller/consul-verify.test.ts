@@ -339,3 +339,28 @@ test('after a rollout the services are verified again without waiting for a resy
   t.false(st.consul!.drift);
   t.is(st.health, 'Healthy');
 });
+
+test('provider nomad: a registration of the app removed behind drover\'s back (DELETE /v1/service/:name/:id) is seen from the Service event, without a resync', async (t) => {
+  const w = await startWorld(t, { resyncIntervalMs: 3_600_000 });
+  await w.controller.start();
+  await w.source.commit({ 'apps/web.yaml': WEB.replace(/\n$/, '') + '\n  service:\n    provider: nomad\n' });
+  const web = () => w.controller.getApp('default', 'web');
+  const deadline = Date.now() + 8000;
+  while (!(web()?.consul?.state === 'verified' && web()!.consul!.problems.length === 0 && web()!.health === 'Healthy')) {
+    if (Date.now() > deadline) throw new Error(JSON.stringify(web()));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const regs = (await (await fetch(`${w.cluster.urls.nomad}/v1/service/web`)).json()) as { ID: string }[];
+  t.is(regs.length, 2);
+  const writesBefore = w.nomadWrites();
+  const del = await fetch(`${w.cluster.urls.nomad}/v1/service/web/${encodeURIComponent(regs[0]!.ID)}`, { method: 'DELETE' });
+  t.is(del.status, 200);
+  const until = Date.now() + 8000;
+  while (!(web()?.consul?.problems.length)) {
+    if (Date.now() > until) throw new Error(`not noticed: ${JSON.stringify(web())}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  t.deepEqual(web()!.consul!.instances, [{ service: 'web', state: 'passing', count: 1 }, { service: 'web', state: 'missing', count: 1 }]);
+  t.is(web()!.health, 'Degraded');
+  t.is(w.nomadWrites(), writesBefore + 1, 'reported, never fixed by a write (the one write is the DELETE)');
+});
