@@ -173,6 +173,9 @@ async function apply(rec: AppRecord, action: Extract<AppAction, { kind: 'create'
   ctx.touch(rec.key);
   rec.listedAbsent = false;
   const resp = await ctx.nomad.registerJob(body, { namespace: ns, enforceIndex: true, jobModifyIndex: live?.JobModifyIndex ?? 0 });
+  // A listing answered while this register was in flight may not hold the job yet: it vouches for nothing now.
+  ctx.touch(rec.key);
+  rec.listedAbsent = false;
   ctx.reached('nomad');
   recordApplied(rec, ctx, undefined, resp.JobModifyIndex);
   if (action.cause === 'heal') ctx.metrics.selfHeal.inc({ namespace: ns, app: rec.name });
