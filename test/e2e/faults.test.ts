@@ -89,7 +89,10 @@ test('Nomad 5xx bursts and slowness: ends in sync with exactly one write per cha
     const jobs = await Promise.all(names.map((n) => liveJob(s.nomad, n)));
     return jobs.every((j) => j?.TaskGroups[0]!.Count === 2) ? true : undefined;
   }, 20_000);
-  t.true(((await metric(s.base, 'drover_workqueue_retries_total')) ?? 0) > 0, 'some passes failed and were retried');
+  // The faults were felt: failed Nomad calls are counted (whether a whole pass failed and was requeued, or the
+  // client's own retry absorbed it, is chance at this error rate).
+  const failed = await metricWhere(s.base, 'drover_upstream_requests_total', (l) => l.upstream === 'nomad' && /^5/.test(l.code ?? ''));
+  t.true((failed ?? 0) > 0, 'failed Nomad calls are counted');
   await fetch(`${s.nomad}/_sim/faults`, { method: 'DELETE' });
   await until('all Synced', async () => {
     const { apps } = await getJson<{ apps: Array<{ sync: string }> }>(`${s.base}/apps`);
