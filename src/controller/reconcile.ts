@@ -18,7 +18,7 @@ import type { DRIFT_SOURCES, Metrics } from '../metrics.js';
 import type { AppliedStore } from './applied-store.js';
 import type { HistorySink } from './history.js';
 import { seenFrom, slimJob, type AppRecord } from './app-record.js';
-import { followHealth, observeLive } from './health-follow.js';
+import { followHealth, observeLive, recomputeHealth } from './health-follow.js';
 import { seed } from './observed.js';
 import { applyHealth } from './service-verify.js';
 import { vaultGate } from './vault-gate.js';
@@ -172,6 +172,9 @@ async function apply(rec: AppRecord, action: Extract<AppAction, { kind: 'create'
   if (!ctx.canWrite()) throw new DroverError('not-leader', 'this instance may not write to Nomad (not the leader)');
   ctx.touch(rec.key);
   rec.listedAbsent = false;
+  // A job being created has no allocations: from here on every allocation and deployment event is of the job
+  // this register creates — and Nomad may publish them before its answer to the register arrives.
+  if (!live) seed(rec.observed, [], null);
   const resp = await ctx.nomad.registerJob(body, { namespace: ns, enforceIndex: true, jobModifyIndex: live?.JobModifyIndex ?? 0 });
   // A listing answered while this register was in flight may not hold the job yet: it vouches for nothing now.
   ctx.touch(rec.key);
@@ -196,12 +199,21 @@ async function apply(rec: AppRecord, action: Extract<AppAction, { kind: 'create'
   clearDrift(rec, ctx);
   // From here health follows the events: a job drover just created has no allocations yet (nothing to read);
   // an update keeps what is known of the old ones, and the new ones and the deployment arrive as events.
-  if (!live) seed(rec.observed, [], null);
-  rec.observed.job = { ...slimJob(body), Version: live ? (live.Version ?? 0) + 1 : 0, Status: 'pending', Stop: false, JobModifyIndex: resp.JobModifyIndex, ModifyIndex: resp.JobModifyIndex };
-  rec.observed.placement = null;
-  rec.healthFinal = false;
-  rec.baseHealth = { status: 'Progressing', reasons: ['new job version submitted'] };
-  applyHealth(rec);
+  // Events of this write that came before its answer (the job's at or after its index) are kept, and health
+  // is computed from them; otherwise it is Progressing until they come.
+  const known = rec.observed.job;
+  const eventsFirst = known !== null && (known.JobModifyIndex ?? 0) >= resp.JobModifyIndex;
+  if (!eventsFirst) {
+    rec.observed.job = { ...slimJob(body), Version: live ? (live.Version ?? 0) + 1 : 0, Status: 'pending', Stop: false, JobModifyIndex: resp.JobModifyIndex, ModifyIndex: resp.JobModifyIndex };
+  }
+  if (rec.observed.evalIndex < resp.JobModifyIndex) rec.observed.placement = null;
+  if (eventsFirst) {
+    if (recomputeHealth(rec, ctx)) rec.verifyDue = true;
+  } else {
+    rec.healthFinal = false;
+    rec.baseHealth = { status: 'Progressing', reasons: ['new job version submitted'] };
+    applyHealth(rec);
+  }
   return 'applied';
 }
 

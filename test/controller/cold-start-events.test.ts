@@ -20,3 +20,33 @@ test('cold start with a slow event stream: every app settles from the stream, wi
   t.is(reads, 0, JSON.stringify(h.sim.server.counterSnapshot()));
   t.is(h.sim.server.count((k) => k === 'PUT /v1/jobs'), 60);
 });
+
+test('registers answered after their events: health from the events that came first, one register per app, no failed pass', async (t) => {
+  // Nomad commits a register and publishes its events before its HTTP answer arrives; here each answer is held
+  // back 500 ms after the commit, so the allocations are placed and running before drover hears of its write.
+  const h = await startHarness(t, {
+    config: { resyncIntervalMs: 3_600_000 },
+    wrapNomad: (n) => new Proxy(n, {
+      get(target, prop) {
+        if (prop === 'registerJob') {
+          return async (...args: Parameters<typeof n.registerJob>) => {
+            const r = await target.registerJob(...args);
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            return r;
+          };
+        }
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }),
+  });
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 12; i++) files[`apps/b${i}.yaml`] = appYaml(`b${i}`);
+  await h.source.commit(files);
+  await h.controller.start();
+  await h.until('all 12 apps Healthy', () => h.controller.listApps().filter((a) => a.health === 'Healthy').length === 12, 30_000)
+    .catch((e: Error) => t.fail(`${e.message}: ${JSON.stringify(h.controller.listApps().map((a) => [a.name, a.health, a.healthReasons, a.lastError?.message]))}`));
+  await h.controller.idle();
+  t.is(h.sim.server.count((k) => k === 'PUT /v1/jobs'), 12, JSON.stringify(h.sim.server.counterSnapshot()));
+  t.deepEqual(h.controller.listApps().filter((a) => a.lastError).map((a) => `${a.name}: ${a.lastError!.message}`), []);
+});
