@@ -15,8 +15,9 @@ namespace "default" {
 }
 
 # list-jobs/read-job in every namespace: the resync lists all jobs (namespace=*), the event stream is
-# opened for every namespace (GET /v1/namespaces lists those a token can see), and prune/conflict
-# rules need to see jobs drover does not own.
+# opened for every namespace (GET /v1/namespaces lists those a token can see; its topics Job,
+# Allocation, Deployment, Evaluation and Service each need read-job), and prune/conflict rules need to
+# see jobs drover does not own.
 namespace "*" {
   capabilities = ["list-jobs", "read-job"]
 }
