@@ -115,6 +115,8 @@ export class Controller implements ControllerApi {
   private streamReady: Promise<void> = Promise.resolve();
   private markStreamReady: () => void = () => undefined;
   private resyncRunning: Promise<void> | undefined;
+  /** a resync with service verification was asked for and has not begun */
+  private verifyWanted = false;
   private readonly pending = new Set<Promise<unknown>>();
   private started = false;
   private snapshotChain: Promise<void> = Promise.resolve();
@@ -280,8 +282,20 @@ export class Controller implements ControllerApi {
   }
 
   /** Lists all jobs once and enqueues only apps whose live job (or desired hash) moved; then prunes. */
-  resync(): Promise<void> {
-    this.resyncRunning ??= this.doResync().finally(() => {
+  /**
+   * Lists the jobs and reconciles what moved; `verify` (the default: the periodic resync, leadership gained, a
+   * restarted cluster, tests) also compares every running app's services and re-reads unsettled health. A new git
+   * revision, an approval or an unknown managed job resync without it: a commit would otherwise cost one catalog
+   * read per app (5,000 Consul reads for a one-line change in `npm run bench`).
+   */
+  resync(opts: { verify?: boolean } = {}): Promise<void> {
+    const verify = opts.verify !== false;
+    if (verify) this.verifyWanted = true;
+    if (this.resyncRunning) {
+      // the running pass took its verify flag when it began: one asked for since runs after it
+      return verify && this.verifyWanted ? this.resyncRunning.then(() => this.resync(opts)) : this.resyncRunning;
+    }
+    this.resyncRunning = this.doResync().finally(() => {
       this.resyncRunning = undefined;
     });
     return this.resyncRunning;
@@ -366,7 +380,7 @@ export class Controller implements ControllerApi {
     }
     this.deps.metrics.pruneApproved.inc();
     this.deps.logger.info('held prune approved', { job: key });
-    await this.resync();
+    await this.resync({ verify: false });
     return 'approved';
   }
 
@@ -531,7 +545,7 @@ export class Controller implements ControllerApi {
     this.desired = result.desired;
     if (this.deps.history) for (const s of this.listApps()) this.deps.history.observe(s);
     for (const key of result.enqueue) this.enqueue(key, 'snapshot');
-    await this.resync();
+    await this.resync({ verify: false });
   }
 
   private onJobEvent(namespace: string, id: string, job: Record<string, unknown> | undefined, deleted: boolean): void {
@@ -539,7 +553,7 @@ export class Controller implements ControllerApi {
     this.touch(key);
     const rec = this.records.get(key);
     if (!rec) {
-      if (job?.Meta && (job.Meta as Record<string, string>)['drover.managed'] === 'true') this.track(this.resync());
+      if (job?.Meta && (job.Meta as Record<string, string>)['drover.managed'] === 'true') this.track(this.resync({ verify: false }));
       return;
     }
     rec.listedAbsent = false;
@@ -665,6 +679,8 @@ export class Controller implements ControllerApi {
   }
 
   private async doResync(): Promise<void> {
+    const verify = this.verifyWanted;
+    this.verifyWanted = false;
     let stubs: JobListStub[];
     const listedAt = this.touchSeq;
     try {
@@ -689,8 +705,10 @@ export class Controller implements ControllerApi {
       if (!stub && (this.touched.get(rec.key) ?? 0) <= listedAt && !rec.seen?.exists) rec.listedAbsent = true;
       if (needsReconcile(rec, stub)) this.enqueue(rec.key, 'resync');
     }
-    this.requestHealthRereads();
-    await this.requestVerification();
+    if (verify) {
+      this.requestHealthRereads();
+      await this.requestVerification();
+    }
     // namespace=* was expanded when the stream opened: a namespace made since sends nothing on it.
     const uncovered = new Set([...stubs.map((s) => s.Namespace || 'default'), ...[...this.records.values()].map((r) => r.namespace)].filter((n) => this.events && !this.events.covers(n)));
     if (uncovered.size > 0) this.events?.resubscribe(`namespace ${[...uncovered].join(', ')} is not on the event stream`);

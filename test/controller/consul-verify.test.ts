@@ -364,3 +364,15 @@ test('provider nomad: a registration of the app removed behind drover\'s back (D
   t.is(web()!.health, 'Degraded');
   t.is(w.nomadWrites(), writesBefore + 1, 'reported, never fixed by a write (the one write is the DELETE)');
 });
+
+test('a new git revision reads no catalog: the commit\'s resync verifies nothing (the periodic one does)', async (t) => {
+  const w = await webRunning(t);
+  w.cluster.consul.server.resetCounters();
+  await w.source.commit({ 'README.md': 'unrelated\n' });
+  await w.controller.idle();
+  t.is(w.controller.revision(), '0000000000000000000000000000000000000002');
+  t.is(w.cluster.consul.server.count(() => true), 0, JSON.stringify(w.cluster.consul.server.counterSnapshot()));
+  await w.controller.resync();
+  await w.controller.idle();
+  t.is(w.cluster.consul.server.count((k) => k.startsWith('GET /v1/health/service/')), 1, 'the periodic resync still verifies');
+});
