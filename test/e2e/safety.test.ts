@@ -149,7 +149,8 @@ test('self-heal off: a job purged by hand is reported, not re-created — also a
 });
 
 test('drover diff exit codes and output match what run then does', async (t) => {
-  const s = await startStack({ files: { 'apps/a.yaml': app('a'), 'apps/b.yaml': app('b'), 'README.md': 'x' } });
+  // run fetches only when told (refresh below): a poll between the commit and the diff would let run act first
+  const s = await startStack({ files: { 'apps/a.yaml': app('a'), 'apps/b.yaml': app('b'), 'README.md': 'x' }, env: { DROVER_GIT_POLL_INTERVAL: '1h' } });
   t.teardown(() => s.close());
   await until('a and b', async () => ((await liveJob(s.nomad, 'a')) && (await liveJob(s.nomad, 'b')) ? true : undefined));
   await s.drover.controller.idle();
