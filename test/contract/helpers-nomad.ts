@@ -1,6 +1,7 @@
 // Plain-HTTP helpers for the Nomad contract tests: a tiny fetch client, the target (the simulator,
 // or a real agent at DROVER_CONTRACT_NOMAD_ADDR), the worked-example job of nomad-canonical.md §5,
 // and polling. No drover code is used, so the tests pin the wire behaviour itself.
+import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { RawHttp } from '../helpers/raw-http.js';
 import { createNomadSim, type NomadSim, type NomadSimOptions } from '@drover/sim/nomad';
@@ -133,4 +134,21 @@ export async function poll<T>(h: NomadHttp, path: string, what: string, pick: (j
     if (r.status !== 200 || r.json === null || r.json === undefined) return undefined;
     return pick(r.json) || undefined;
   }, timeoutMs);
+}
+
+/** One contract case: it runs against whatever target the suite started (the simulator, or a real agent). */
+export type ContractCase = (t: ExecutionContext, c: NomadTarget) => Promise<void>;
+
+/** Registers a file's contract cases against one target started before them and closed after them. */
+export function runContractCases(suite: string, cases: Record<string, ContractCase>): void {
+  let target: NomadTarget;
+  test.before(async () => {
+    target = await startTarget();
+  });
+  test.after.always(async () => {
+    await target?.close();
+  });
+  for (const [title, fn] of Object.entries(cases)) {
+    test(`${suite}: ${title}`, async (t) => fn(t, target));
+  }
 }

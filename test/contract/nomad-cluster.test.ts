@@ -3,10 +3,8 @@
 // job versions, Scaling canonicalisation, warnings, validation nesting, agent version and peers.
 // Every case runs against the simulator and, with DROVER_CONTRACT_NOMAD_ADDR, against that real agent
 // (a `nomad agent -dev` with raw_exec enabled); each title says what the real agent does.
-import test, { type ExecutionContext } from 'ava';
-import { poll, readStream, runnableJob, startTarget, uniq, type NomadHttp, type NomadTarget } from './helpers-nomad.js';
+import { poll, readStream, runnableJob, uniq, type NomadHttp, runContractCases, type ContractCase } from './helpers-nomad.js';
 
-type Case = (t: ExecutionContext, c: NomadTarget) => Promise<void>;
 
 const put = (h: NomadHttp, job: unknown, query = '') => h.put(`/v1/jobs${query}`, { Job: job });
 const evalsOf = async (h: NomadHttp, id: string, query = '') => (await h.get(`/v1/job/${id}/evaluations${query}`)).json as any[];
@@ -18,7 +16,7 @@ async function eventsFrom(h: NomadHttp, query: string, enough: (frames: any[]) =
   return lines.filter((l) => l.Events);
 }
 
-const cases: Record<string, Case> = {
+const cases: Record<string, ContractCase> = {
   'namespaces: default is listed with every field; PUT creates (empty 200, X-Nomad-Index), GET reads it or 404s; the real agent\'s error texts': async (t, { http }) => {
     const list = await http.get('/v1/namespaces');
     t.is(list.status, 200);
@@ -249,13 +247,4 @@ const cases: Record<string, Case> = {
   },
 };
 
-let target: NomadTarget;
-test.before(async () => {
-  target = await startTarget();
-});
-test.after.always(async () => {
-  await target?.close();
-});
-for (const [title, fn] of Object.entries(cases)) {
-  test(`nomad cluster contract: ${title}`, async (t) => fn(t, target));
-}
+runContractCases('nomad cluster contract', cases);

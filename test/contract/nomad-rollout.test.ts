@@ -4,10 +4,9 @@
 // Every case runs against the simulator and, with DROVER_CONTRACT_NOMAD_ADDR, against that real agent
 // (a `nomad agent -dev` with raw_exec enabled: the jobs run busybox httpd); each title says what the
 // real agent does. On a real agent each rollout takes a few seconds (min_healthy_time 1 s per step).
-import test, { type ExecutionContext } from 'ava';
-import { poll, readStream, runnableJob, startTarget, uniq, type NomadHttp, type NomadTarget } from './helpers-nomad.js';
+import type { ExecutionContext } from 'ava';
+import { poll, readStream, runnableJob, uniq, type NomadHttp, runContractCases, type ContractCase } from './helpers-nomad.js';
 
-type Case = (t: ExecutionContext, c: NomadTarget) => Promise<void>;
 
 const put = (h: NomadHttp, job: unknown) => h.put('/v1/jobs', { Job: job });
 const running = async (h: NomadHttp, id: string) => ((await h.get(`/v1/job/${id}/allocations`)).json as any[]).filter((a) => a.DesiredStatus === 'run');
@@ -23,7 +22,7 @@ async function deployed(t: ExecutionContext, h: NomadHttp, job: any): Promise<an
   return d;
 }
 
-const cases: Record<string, Case> = {
+const cases: Record<string, ContractCase> = {
   'plan update classes on a running job: count → create + in-place; job Meta, env, args, cpu → create/destroy; tags, update block, constraints, kill timeout → in-place': async (t, { http }) => {
     const id = uniq('cls');
     await deployed(t, http, runnableJob(id, { count: 2, tags: ['v1'] }));
@@ -174,13 +173,4 @@ const cases: Record<string, Case> = {
   },
 };
 
-let target: NomadTarget;
-test.before(async () => {
-  target = await startTarget();
-});
-test.after.always(async () => {
-  await target?.close();
-});
-for (const [title, fn] of Object.entries(cases)) {
-  test(`nomad rollout contract: ${title}`, async (t) => fn(t, target));
-}
+runContractCases('nomad rollout contract', cases);

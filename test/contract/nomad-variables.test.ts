@@ -2,10 +2,9 @@
 // when DROVER_CONTRACT_NOMAD_ADDR is set, against that real agent (a plain `nomad agent -dev`, ACLs
 // off); the ACL case needs a bootstrapped agent and runs against the simulator only. Each title says
 // what the real agent does.
-import test, { type ExecutionContext } from 'ava';
-import { readStream, startSim, startTarget, uniq, type NomadHttp, type NomadTarget } from './helpers-nomad.js';
+import test from 'ava';
+import { readStream, startSim, uniq, type NomadHttp, runContractCases, type ContractCase } from './helpers-nomad.js';
 
-type Case = (t: ExecutionContext, c: NomadTarget) => Promise<void>;
 const real = !!process.env.DROVER_CONTRACT_NOMAD_ADDR;
 const simTest = real ? test.skip : test;
 
@@ -13,7 +12,7 @@ const simTest = real ? test.skip : test;
 const META_KEYS = ['Namespace', 'Path', 'Lock', 'CreateIndex', 'CreateTime', 'ModifyIndex', 'ModifyTime'];
 const put = (h: NomadHttp, path: string, body: unknown, query = '') => h.put(`/v1/var/${path}${query}`, body as object);
 
-const cases: Record<string, Case> = {
+const cases: Record<string, ContractCase> = {
   'PUT stores the variable and answers it in struct order: metadata, then Items; indexes = X-Nomad-Index': async (t, { http }) => {
     const path = uniq('drover/apps/web');
     const r = await put(http, path, { Items: { hash: 'abc' } });
@@ -160,16 +159,7 @@ const cases: Record<string, Case> = {
   },
 };
 
-let target: NomadTarget;
-test.before(async () => {
-  target = await startTarget();
-});
-test.after.always(async () => {
-  await target?.close();
-});
-for (const [title, fn] of Object.entries(cases)) {
-  test(`nomad variables contract: ${title}`, async (t) => fn(t, target));
-}
+runContractCases('nomad variables contract', cases);
 
 // A plain -dev agent has ACLs off; this needs `acl { enabled = true }` and a bootstrap token.
 simTest('variables ACL: path rules per namespace; no variables block means no access; read implies list; a 409 without read shows only metadata', async (t) => {

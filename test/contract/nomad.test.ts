@@ -1,10 +1,9 @@
 // Nomad HTTP contract (reference: shared/reference/hashicorp-api.md §2, nomad-canonical.md,
 // nomad-wire-shapes.md). Every case runs against the simulator and, when DROVER_CONTRACT_NOMAD_ADDR
 // is set, against that real agent too (a plain `nomad agent -dev`). Plain fetch only.
-import test, { type ExecutionContext } from 'ava';
-import { NomadHttp, readStream, startTarget, uniq, waitFor, workedExample, type NomadTarget } from './helpers-nomad.js';
+import type { ExecutionContext } from 'ava';
+import { NomadHttp, readStream, uniq, waitFor, workedExample, runContractCases, type ContractCase } from './helpers-nomad.js';
 
-type Case = (t: ExecutionContext, c: NomadTarget) => Promise<void>;
 
 /** GET /v1/job/app of the worked example (nomad-canonical.md §5), minus SubmitTime, indexes and Status. */
 const WORKED_EXAMPLE_GET: Record<string, unknown> = {"Stop": false, "Region": "global", "Namespace": "default", "ID": "app", "ParentID": "", "Name": "app", "Type": "service", "Priority": 50, "AllAtOnce": false, "Datacenters": ["dc1"], "NodePool": "default", "Constraints": null, "Affinities": null, "Spreads": null, "TaskGroups": [{"Name": "app", "Count": 1, "Update": {"Stagger": 30000000000, "MaxParallel": 1, "HealthCheck": "checks", "MinHealthyTime": 10000000000, "HealthyDeadline": 300000000000, "ProgressDeadline": 600000000000, "AutoRevert": false, "AutoPromote": false, "Canary": 0}, "Migrate": {"MaxParallel": 1, "HealthCheck": "checks", "MinHealthyTime": 10000000000, "HealthyDeadline": 300000000000}, "Constraints": null, "Scaling": null, "RestartPolicy": {"Attempts": 2, "Interval": 1800000000000, "Delay": 15000000000, "Mode": "fail", "RenderTemplates": false}, "Disconnect": null, "Tasks": [{"Name": "app", "Driver": "docker", "User": "", "Config": {"image": "nginx:1.27", "ports": ["http"]}, "Env": null, "Services": [{"Name": "app", "TaskName": "app", "PortLabel": "http", "AddressMode": "auto", "Address": "", "EnableTagOverride": false, "Tags": ["web", "v1"], "CanaryTags": null, "Checks": [{"Name": "service: \"app\" check", "Type": "tcp", "Command": "", "Args": null, "Path": "", "Protocol": "", "PortLabel": "", "Expose": false, "AddressMode": "", "Interval": 10000000000, "Timeout": 2000000000, "InitialStatus": "", "Notes": "", "TLSServerName": "", "TLSSkipVerify": false, "Method": "", "Header": null, "CheckRestart": null, "GRPCService": "", "GRPCUseTLS": false, "TaskName": "app", "SuccessBeforePassing": 0, "FailuresBeforeCritical": 0, "FailuresBeforeWarning": 0, "Body": "", "OnUpdate": "require_healthy"}], "Connect": null, "Meta": null, "CanaryMeta": null, "Weights": null, "TaggedAddresses": null, "Namespace": "default", "OnUpdate": "require_healthy", "Provider": "consul", "Cluster": "default", "Identity": null, "Kind": ""}], "Vault": null, "Secrets": null, "Consul": null, "Templates": null, "Constraints": [{"LTarget": "${attr.consul.version}", "RTarget": ">= 1.8.0", "Operand": "semver"}], "Affinities": null, "Resources": {"CPU": 100, "Cores": 0, "MemoryMB": 300, "MemoryMaxMB": 0, "DiskMB": 0, "IOPS": 0, "Networks": null, "Devices": null, "NUMA": null, "SecretsMB": 0}, "RestartPolicy": {"Attempts": 2, "Interval": 1800000000000, "Delay": 15000000000, "Mode": "fail", "RenderTemplates": false}, "DispatchPayload": null, "Lifecycle": null, "Meta": null, "KillTimeout": 5000000000, "LogConfig": {"MaxFiles": 10, "MaxFileSizeMB": 10, "Disabled": false}, "Artifacts": null, "Leader": false, "ShutdownDelay": 0, "VolumeMounts": null, "ScalingPolicies": null, "KillSignal": "", "Kind": "", "CSIPluginConfig": null, "Identity": {"Name": "default", "Audience": ["nomadproject.io"], "ChangeMode": "", "ChangeSignal": "", "Env": false, "File": false, "Filepath": "", "ServiceName": "", "TTL": 0, "ExtraClaims": null}, "Identities": null, "Actions": null, "Schedule": null}], "EphemeralDisk": {"Sticky": false, "SizeMB": 300, "Migrate": false}, "Meta": null, "ReschedulePolicy": {"Attempts": 0, "Interval": 0, "Delay": 30000000000, "DelayFunction": "exponential", "MaxDelay": 3600000000000, "Unlimited": true}, "Affinities": null, "Spreads": null, "Networks": [{"DynamicPorts": [{"Label": "http", "To": 8080, "HostNetwork": "default"}]}], "Consul": null, "Services": null, "Volumes": null, "ShutdownDelay": null, "MaxRunDuration": null, "StopAfterClientDisconnect": null, "MaxClientDisconnect": null, "PreventRescheduleOnLost": false}], "Update": {"Stagger": 30000000000, "MaxParallel": 1, "HealthCheck": "", "MinHealthyTime": 0, "HealthyDeadline": 0, "ProgressDeadline": 0, "AutoRevert": false, "AutoPromote": false, "Canary": 0}, "Multiregion": null, "Periodic": null, "ParameterizedJob": null, "Dispatched": false, "DispatchIdempotencyToken": "", "Payload": null, "Meta": {"a": "b"}, "ConsulNamespace": "", "VaultNamespace": "", "NomadTokenID": "", "StatusDescription": "", "Version": 0, "UI": null, "VersionTag": null};
@@ -29,7 +28,7 @@ async function settled(http: NomadHttp, id: string): Promise<any> {
   return last;
 }
 
-const cases: Record<string, Case> = {
+const cases: Record<string, ContractCase> = {
   'register fills in every default of the worked example, in struct order': async (t, { http }) => {
     const id = uniq('app');
     await registered(t, http, workedExample(id));
@@ -365,13 +364,4 @@ const cases: Record<string, Case> = {
   },
 };
 
-let target: NomadTarget;
-test.before(async () => {
-  target = await startTarget();
-});
-test.after.always(async () => {
-  await target?.close();
-});
-for (const [title, fn] of Object.entries(cases)) {
-  test(`nomad contract: ${title}`, async (t) => fn(t, target));
-}
+runContractCases('nomad contract', cases);
