@@ -110,3 +110,11 @@ export function createRepo(opts: { branch?: string; files?: FileChanges; message
   if (opts.files) repo.commit(opts.files, opts.message ?? 'initial');
   return repo;
 }
+
+/** A bare clone of `repoDir` at `<dir>/bare.git`, ready to be served as static files (dumb HTTP): its path. */
+export function bareForDumbHttp(repoDir: string, dir: string): string {
+  const bare = join(dir, 'bare.git');
+  execFileSync('git', ['clone', '-q', '--bare', repoDir, bare], { env: testGitEnv });
+  execFileSync('git', ['--git-dir', bare, 'update-server-info'], { env: testGitEnv });
+  return bare;
+}

@@ -11,7 +11,7 @@ import { nullLogger } from '../../src/core/logger.js';
 import { Metrics } from '../../src/metrics.js';
 import { credentialEnv, scrubSecrets } from '../../src/source/git-exec.js';
 import { GitSource } from '../../src/source/git.js';
-import { createRepo, testGitEnv } from '../helpers/git.js';
+import { bareForDumbHttp, createRepo, testGitEnv } from '../helpers/git.js';
 
 const TOKEN = 'gho_abcdefTOKEN987654';
 
@@ -42,9 +42,7 @@ test('an HTTPS token file is answered through askpass: fetch works, token never 
     repo.remove();
     rmSync(tmp, { recursive: true, force: true });
   });
-  const bare = join(tmp, 'bare.git');
-  execFileSync('git', ['clone', '-q', '--bare', repo.dir, bare], { env: testGitEnv });
-  execFileSync('git', ['--git-dir', bare, 'update-server-info'], { env: testGitEnv });
+  const bare = bareForDumbHttp(repo.dir, tmp);
   const expected = `Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`;
   const srv = await dumbHttpServer(bare, expected);
   t.teardown(() => srv.server.close());

@@ -14,7 +14,7 @@ import { Metrics } from '../../src/metrics.js';
 import { gitEnvironment, splitUrlCredentials } from '../../src/source/git-exec.js';
 import { GitSource } from '../../src/source/git.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { createRepo, testGitEnv } from '../helpers/git.js';
+import { bareForDumbHttp, createRepo, testGitEnv } from '../helpers/git.js';
 import { startHangingServer } from '../helpers/hanging-server.js';
 import { processesMentioning, until } from '../helpers/procs.js';
 
@@ -100,9 +100,7 @@ test('credentials in DROVER_GIT_URL are answered through askpass, never on a com
     repo.remove();
     rmSync(tmp, { recursive: true, force: true });
   });
-  const bare = join(tmp, 'bare.git');
-  execFileSync('git', ['clone', '-q', '--bare', repo.dir, bare], { env: testGitEnv });
-  execFileSync('git', ['--git-dir', bare, 'update-server-info'], { env: testGitEnv });
+  const bare = bareForDumbHttp(repo.dir, tmp);
   const expected = `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
   // The first request is held until the test has looked at every command line on the machine.
   let releaseFirst!: () => void;
