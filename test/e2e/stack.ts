@@ -37,6 +37,8 @@ export interface StackOptions {
   allocDelayMs?: number;
   /** DROVER_REGISTRAR=on against the simulated node's Docker Engine and weave router */
   registrar?: boolean;
+  /** Nomad namespaces of the simulated cluster (default: its own) */
+  namespaces?: string[];
 }
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
@@ -46,7 +48,7 @@ export function app(name: string, count = 1, extra: string[] = []): string {
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const sim = await startSimCluster({ allocDelayMs: opts.allocDelayMs ?? 10, nomad: { eventHeartbeatMs: 1000 } });
+  const sim = await startSimCluster({ allocDelayMs: opts.allocDelayMs ?? 10, nomad: { eventHeartbeatMs: 1000, ...(opts.namespaces ? { namespaces: opts.namespaces } : {}) } });
   const repo = createRepo({ files: opts.files ?? { 'apps/web.yaml': app('web'), 'README.md': 'hello' } });
   const workDir = mkdtempSync(join(tmpdir(), 'drover-e2e-'));
   let drover: RunningDrover;
@@ -78,7 +80,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     async push(files, msg) {
       const rev = repo.commit(files, msg);
       await stack.drover.source.refresh();
-      await until(`drover at revision ${rev}`, async () => ((await getJson<{ revision: string }>(`${stack.base}/apps`)).revision === rev ? true : undefined));
+      await until(`drover at revision ${rev}`, async () => ((await getJson<{ revision: string }>(`${stack.base}/apps`)).revision === rev ? true : undefined), 15_000);
       return rev;
     },
     async restart(env) {
